@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+# Indirect memory registration for the Linux RDMA stack: the workbench.
+# Every target installs what it needs (apt) and builds incrementally.
+#
+#   make demo     build, boot, show soft-RoCE (rxe) working in the guest
+#   make check    build, static gates, boot, KUnit + kselftests; summary
+#   make shell    interactive guest shell (serial console; 'exit' ends it)
+#   make patches  regenerate patches/ from commits in build/linux
+#   make kernel   build only
+#   make deps     install the Debian packages (and linux-source) only
+#   make clean    remove build/ (ccache is kept)
+
+WB := workbench
+.PHONY: all demo check shell patches kernel deps tree gates clean
+
+all: demo
+
+deps:
+	@$(WB)/deps.sh
+
+tree: deps
+	@$(WB)/tree.sh
+
+kernel:
+	@$(WB)/build.sh
+
+demo: kernel
+	@$(WB)/vm.sh demo build/demo $${WB_TIMEOUT:-600} && cat build/demo/demo.log
+
+check:
+	@$(WB)/check.sh
+
+shell: kernel
+	@$(WB)/vm.sh shell build/shell
+
+gates: kernel
+	@mkdir -p build/results && $(WB)/gates.sh | tee build/results/gates.ktap
+
+patches:
+	@$(WB)/mkpatches.sh
+
+clean:
+	rm -rf build

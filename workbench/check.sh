@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: build, static gates, boot, KUnit + kselftests in the guest,
+# dmesg scan, one summary line.  Results land in build/results/.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+res=$repo/build/results
+t0=$(date +%s)
+
+"$here/build.sh" || { echo "check: build failed"; echo "0 passed, 1 failed"; exit 1; }
+rm -rf "$res"
+mkdir -p "$res"
+
+echo "check: static gates"
+"$here/gates.sh" > "$res/gates.ktap"
+
+echo "check: booting the guest"
+"$here/vm.sh" check "$res/vm" "${WB_TIMEOUT:-1200}"
+vmrc=$?
+cp "$res/vm/kunit.ktap" "$res/kunit.ktap" 2>/dev/null
+cp "$res/vm/kselftest.ktap" "$res/kselftest.ktap" 2>/dev/null
+cp "$res/vm/dmesg.txt" "$res/dmesg.txt" 2>/dev/null
+cp "$res/vm/console.log" "$res/console.log" 2>/dev/null
+
+# Host-side checks of the guest run.
+{
+	n=0
+	h() { n=$((n + 1)); if [ "$2" = 0 ]; then echo "ok $n $1"; else echo "not ok $n $1"; fi; }
+	echo "KTAP version 1"
+	h "guest booted, ran its job and powered off (rc $vmrc)" $([ $vmrc = 0 ]; echo $?)
+	# The log to scan: dmesg if the guest got that far, else the console.
+	scan=$res/dmesg.txt
+	[ -s "$scan" ] || scan=$res/console.log
+	pat='WARNING:|BUG:|Oops|Kernel panic|kernel BUG at|general protection fault'
+	pat+='|KASAN:|UBSAN:|KFENCE:|possible circular locking|possible recursive locking'
+	pat+='|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON'
+	pat+='|list_add corruption|list_del corruption|ODEBUG:|unreferenced object'
+	pat+='|blocked for more than|soft lockup|hard LOCKUP|Call Trace:'
+	if grep -Eq "$pat" "$scan" 2>/dev/null; then
+		h "no WARN/BUG/Oops/KASAN/lockdep report in the guest log" 1
+		grep -E -A12 "$pat" "$scan" | head -n 40 | sed 's/^/# /'
+	else
+		h "no WARN/BUG/Oops/KASAN/lockdep report in the guest log" $([ -s "$scan" ]; echo $?)
+	fi
+	# Every KUnit suite the project defines must have run.
+	for f in $(cd "$repo" && grep -rlE 'kunit_test_suites?\(' drivers include lib net 2>/dev/null); do
+		for s in $(sed -nE 's/^\s*\.name\s*=\s*"([^"]+)".*/\1/p' "$repo/$f"); do
+			grep -Eq "^(    )?# Subtest: $s\$" "$res/kunit.ktap" 2>/dev/null
+			h "KUnit suite $s ($f) ran" $?
+		done
+	done
+	echo "1..$n"
+} > "$res/host.ktap"
+
+echo "check: results in build/results (console.log, dmesg.txt, *.ktap)"
+echo "check: finished in $(($(date +%s) - t0)) s"
+args=(gates="$res/gates.ktap" host="$res/host.ktap" kunit="$res/kunit.ktap"
+      kselftest="$res/kselftest.ktap")
+[ -n "${WB_ALLOW_SKIP:-}" ] && args=(--allow-skip "${args[@]}")
+python3 "$here/ktap.py" "${args[@]}" | tee "$res/summary.txt"
+exit "${PIPESTATUS[0]}"

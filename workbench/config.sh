@@ -1,0 +1,27 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Generate $obj/.config: allnoconfig + kvm_guest.config + the fragments
+# given as arguments, then check that every symbol the fragments ask for
+# got the value they ask for.
+set -euo pipefail
+obj=$1; shift
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/.." && pwd)/build/linux
+mkdir -p "$obj"
+kmake() { make -s -C "$src" O="$obj" ARCH=x86_64 "$@"; }
+kmake allnoconfig >/dev/null
+(cd "$src" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m -O "$obj" \
+	"$obj/.config" kernel/configs/kvm_guest.config "$@" >/dev/null)
+kmake olddefconfig >/dev/null
+bad=0
+for frag in "$@"; do
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=n) sym=${line%%=*}
+			grep -q "^$sym=" "$obj/.config" && { echo "config: $frag: $line but got $(grep "^$sym=" "$obj/.config")" >&2; bad=1; } ;;
+		CONFIG_*=*) grep -qxF "$line" "$obj/.config" || {
+			echo "config: $frag: $line not met (got: $(grep "^${line%%=*}[= ]" "$obj/.config" || echo unset))" >&2; bad=1; } ;;
+		esac
+	done < "$frag"
+done
+[ $bad = 0 ] || { echo "config: unmet symbols (missing dependency?)" >&2; exit 1; }

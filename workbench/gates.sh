@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Static gates on the project's own files, as KTAP on stdout:
+#  - scripts/checkpatch.pl --strict: every patch, every new file
+#  - scripts/kernel-doc -Wall: new C files and headers; on touched upstream
+#    files, no warning that the base did not already have
+#  - W=1 and sparse (C=2) on the object of every new or touched C file,
+#    built in build/obj-lint so the main build is left alone
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+src=$repo/build/linux
+lint=$repo/build/obj-lint
+log=$repo/build/results/gates
+. "$here/files.sh"
+mkdir -p "$log"
+
+n=0
+results=()
+t() { # t NAME OK(0/1) LOGFILE
+	n=$((n + 1))
+	if [ "$2" = 0 ]; then
+		results+=("ok $n $1")
+	else
+		results+=("not ok $n $1")
+		[ -s "$3" ] && while IFS= read -r l; do results+=("# $l"); done < <(head -n 30 "$3")
+	fi
+}
+slug() { echo "$1" | tr '/' '_'; }
+
+mapfile -t new < <(wb_new_files)
+mapfile -t touched < <(wb_touched_files)
+
+# checkpatch
+cp_args=(--strict --quiet --show-types --terse --no-summary)
+for p in $(grep -v '^#' "$repo/patches/series" 2>/dev/null); do
+	l=$log/checkpatch-$(slug "$p").log
+	(cd "$src" && scripts/checkpatch.pl "${cp_args[@]}" "$repo/patches/$p") > "$l" 2>&1
+	[ -s "$l" ]; t "checkpatch --strict patches/$p" $((1 - $?)) "$l"
+done
+for f in "${new[@]}"; do
+	case "$f" in
+	*.c|*.h|*/Kconfig*|*/Makefile|*.rst) ;;
+	*) continue ;;
+	esac
+	l=$log/checkpatch-$(slug "$f").log
+	(cd "$src" && scripts/checkpatch.pl "${cp_args[@]}" -f "$f") > "$l" 2>&1
+	[ -s "$l" ]; t "checkpatch --strict $f" $((1 - $?)) "$l"
+done
+
+# kernel-doc
+for f in "${new[@]}"; do
+	case "$f" in *.c|*.h) ;; *) continue ;; esac
+	l=$log/kernel-doc-$(slug "$f").log
+	(cd "$src" && scripts/kernel-doc -none -Wall "$f") > "$l" 2>&1
+	[ -s "$l" ]; t "kernel-doc -Wall $f" $((1 - $?)) "$l"
+done
+for f in "${touched[@]}"; do
+	case "$f" in *.c|*.h) ;; *) continue ;; esac
+	l=$log/kernel-doc-$(slug "$f").log
+	git -C "$src" show "base:$f" > "$log/base.tmp" 2>/dev/null || : > "$log/base.tmp"
+	before=$(cd "$src" && scripts/kernel-doc -none -Wall "$log/base.tmp" 2>&1 | grep -c 'warning' || true)
+	(cd "$src" && scripts/kernel-doc -none -Wall "$f") > "$l" 2>&1
+	after=$(grep -c 'warning' "$l" || true)
+	[ "$after" -le "$before" ]; t "kernel-doc -Wall $f (no new warning: $before before, $after after)" $? "$l"
+done
+rm -f "$log/base.tmp"
+
+# W=1 + sparse on the objects of new and touched C files
+objs=()
+for f in "${new[@]}" "${touched[@]}"; do
+	case "$f" in tools/*) continue ;; *.c) objs+=("${f%.c}.o") ;; esac
+done
+if [ ${#objs[@]} -gt 0 ]; then
+	if [ ! -f "$lint/.config" ] || ! cmp -s "$repo/build/obj/.config" "$lint/.config"; then
+		mkdir -p "$lint"
+		cp "$repo/build/obj/.config" "$lint/.config"
+	fi
+	"$here/kmake.sh" "$lint" -s olddefconfig prepare > "$log/lint-prepare.log" 2>&1 ||
+		{ t "lint tree prepares" 1 "$log/lint-prepare.log"; }
+	for o in $(printf '%s\n' "${objs[@]}" | sort -u); do
+		# Only objects this configuration builds.
+		grep -q "${o##*/}" "$repo/build/obj/$(dirname "$o")/.built-in.a.cmd" \
+			"$repo/build/obj/$(dirname "$o")/modules.order" 2>/dev/null ||
+			[ -f "$repo/build/obj/$o" ] || continue
+		l=$log/w1-sparse-$(slug "$o").log
+		rm -f "$lint/$o"
+		"$here/kmake.sh" "$lint" -s W=1 C=2 CHECK="sparse" "$o" > "$l" 2>&1
+		rc=$?
+		[ $rc = 0 ] && ! grep -qE '(warning|error):' "$l"
+		t "W=1 and sparse clean: ${o%.o}.c" $? "$l"
+	done
+fi
+
+echo "KTAP version 1"
+echo "1..$n"
+[ $n -gt 0 ] && printf '%s\n' "${results[@]}"
+exit 0

@@ -1,0 +1,6 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest job of 'make check': the kselftests under the standard runner.
+# KUnit suites are built in and have already run at boot; init collects
+# their results from debugfs.
+wb_modules_setup || echo "wb: modules setup failed"
+cd "$WB_KSFT" && ./run_kselftest.sh > "$WB_OUT/kselftest.ktap" 2>&1

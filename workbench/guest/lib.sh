@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the guest jobs. WB_REPO, WB_MODROOT, WB_KSFT and WB_OUT are
+# set by the host in job.sh.
+
+# Make the kernel's modules visible under /lib/modules: the host has no
+# such directory and the root is read-only, so overlay /usr/lib on tmpfs.
+wb_modules_setup()
+{
+	local kver
+	kver=$(uname -r)
+	[ -d "$WB_MODROOT/lib/modules/$kver" ] || return 0
+	mkdir -p /run/usrlib/upper /run/usrlib/work
+	mount -t overlay overlay \
+		-o lowerdir=/usr/lib,upperdir=/run/usrlib/upper,workdir=/run/usrlib/work \
+		/usr/lib || return 1
+	mkdir -p "/usr/lib/modules/$kver"
+	mount --bind "$WB_MODROOT/lib/modules/$kver" "/usr/lib/modules/$kver"
+}

@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the built kernel in qemu and run one guest job.
+#   vm.sh MODE OUTDIR [TIMEOUT_SECONDS]
+# MODE is a script in workbench/guest/ (check, demo, shell).  The host root
+# is shared read-only over virtio-9p, OUTDIR writable as "wbresults"; the
+# guest has no NIC (-nic none).  A guest still running at the timeout is
+# killed by PID and the run fails with the end of its console log.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+mode=$1 out=$2 tmo=${3:-600}
+obj=${WB_OBJ:-$repo/build/obj}
+kernel=$obj/arch/x86/boot/bzImage
+[ -f "$kernel" ] || { echo "vm: no kernel at $kernel; run make kernel" >&2; exit 1; }
+[ -f "$here/guest/$mode.sh" ] || { echo "vm: no guest job $mode" >&2; exit 1; }
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out"/{job.rc,dmesg.txt,kunit.ktap,console.log}
+
+cat > "$out/job.sh" <<JOB
+export WB_REPO='$repo' WB_OUT=/run/wb
+export WB_MODROOT='${WB_MODROOT:-$repo/build/modroot}'
+export WB_KSFT='${WB_KSFT:-$repo/build/kselftest}'
+export WB_DEMO_ARGS='${WB_DEMO_ARGS:-}'
+. "\$WB_REPO/workbench/guest/lib.sh"
+. "\$WB_REPO/workbench/guest/$mode.sh"
+JOB
+
+# KVM when it works here, TCG otherwise; WB_ACCEL=kvm|tcg forces one.
+accel=${WB_ACCEL:-auto}
+if [ "$accel" = auto ]; then
+	accel=$(cat "$repo/build/.accel" 2>/dev/null || true)
+	if [ -z "$accel" ]; then
+		accel=tcg
+		if [ -w /dev/kvm ] && [ "$mode" != probe ]; then
+			echo "vm: probing KVM (a guest that boots and finishes within 60 s)"
+			if WB_ACCEL=kvm "$0" probe "$repo/build/vm-probe" 60 >/dev/null 2>&1; then
+				accel=kvm
+			fi
+		fi
+		echo "$accel" > "$repo/build/.accel"
+		echo "vm: using $accel (cached in build/.accel)"
+	fi
+fi
+case $accel in
+kvm) accel_args=(-accel kvm -cpu host) ;;
+*)   accel_args=(-accel tcg,thread=multi -cpu max) ;;
+esac
+
+cmdline="console=ttyS0 root=/dev/root rootfstype=9p"
+cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
+cmdline+=" init=$repo/workbench/guest/init panic=-1 ${WB_CMDLINE:-}"
+qemu=(qemu-system-x86_64 "${accel_args[@]}" -smp 2 -m "${WB_MEM:-2048}"
+	-kernel "$kernel" -append "$cmdline" -no-reboot -nic none
+	-fsdev local,id=root,path=/,readonly=on,security_model=none
+	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
+	-fsdev local,id=wb,path="$out",security_model=none
+	-device virtio-9p-pci,fsdev=wb,mount_tag=wbresults)
+
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}" -nographic
+fi
+
+start=$(date +%s)
+"${qemu[@]}" -display none -monitor none -serial file:"$out/console.log" &
+pid=$!
+echo "$pid" > "$out/qemu.pid"
+while kill -0 "$pid" 2>/dev/null; do
+	if [ $(($(date +%s) - start)) -ge "$tmo" ]; then
+		kill "$pid" 2>/dev/null
+		sleep 2
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		echo "vm: guest ($mode) hung: killed PID $pid after $tmo s; console tail:" >&2
+		tail -n 40 "$out/console.log" | sed 's/^/    /' >&2
+		exit 124
+	fi
+	sleep 1
+done
+wait "$pid"
+echo "vm: $mode guest ran $(($(date +%s) - start)) s ($accel)"
+if [ ! -f "$out/job.rc" ]; then
+	echo "vm: guest ($mode) ended without finishing its job; console tail:" >&2
+	tail -n 40 "$out/console.log" | sed 's/^/    /' >&2
+	exit 1
+fi
+exit 0
