@@ -10,6 +10,8 @@ pkgs=(
 	# kernel build
 	build-essential flex bison bc libelf-dev libssl-dev ccache cpio
 	xz-utils kmod rsync perl python3 sparse
+	# checkpatch's SPDX check
+	python3-ply python3-git
 	# VM
 	qemu-system-x86
 	# guest userspace (runs from the host root over 9p)

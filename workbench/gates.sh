@@ -7,6 +7,9 @@
 #  - W=1 and sparse (C=2) on the object of every new or touched C file,
 #    built in build/obj-lint so the main build is left alone
 set -uo pipefail
+# Debian's python3 (checkpatch's spdxcheck needs python3-ply), not a
+# python3 that an environment manager put first in PATH.
+export PATH=/usr/bin:/bin:$PATH
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 src=$repo/build/linux

@@ -53,7 +53,7 @@ cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
 cmdline+=" init=$repo/workbench/guest/init panic=-1 ${WB_CMDLINE:-}"
 qemu=(qemu-system-x86_64 "${accel_args[@]}" -smp 2 -m "${WB_MEM:-2048}"
 	-kernel "$kernel" -append "$cmdline" -no-reboot -nic none
-	-fsdev local,id=root,path=/,readonly=on,security_model=none
+	-fsdev local,id=root,path=/,readonly=on,security_model=none,multidevs=remap
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
 	-fsdev local,id=wb,path="$out",security_model=none
 	-device virtio-9p-pci,fsdev=wb,mount_tag=wbresults)

@@ -440,6 +440,7 @@ static struct kunit_suite ib_indirect_mr_suite = {
 	.name = "ib_indirect_mr",
 	.test_cases = ib_indirect_mr_cases,
 };
+
 kunit_test_suite(ib_indirect_mr_suite);
 
 MODULE_DESCRIPTION("KUnit tests for RDMA indirect memory registration");
