@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * rxe indirect MRs: the reference implementation of
+ * Documentation/infiniband/indirect_mr.rst.
+ *
+ * An indirect MR owns two entry lists.  A map stages entries in a list
+ * that is neither live nor in use by an access; IB_WR_REG_MR makes the
+ * staged list live; invalidation drops the live list.  An access takes a
+ * use count on the live list, resolves every entry it touches to its
+ * referenced MR (holding a reference, as a direct lookup does) and checks
+ * them all before it moves a byte, so a bad entry fails the access with
+ * nothing written.
+ */
+
+#include <rdma/restrack.h>
+
+#include "rxe.h"
+#include "rxe_loc.h"
+
+struct rxe_ind {
+	spinlock_t		lock;		/* staged, live */
+	struct rxe_sge_list	*list[2];
+	atomic_t		users[2];	/* accesses in flight */
+	int			staged;		/* index into list[] */
+	int			filling;	/* list a map is writing */
+	int			live;		/* index, or -1 when not VALID */
+};
+
+int rxe_ind_mr_init(struct rxe_mr *mr, u32 max_entries)
+{
+	struct rxe_ind *ind;
+	int i;
+
+	ind = kzalloc(sizeof(*ind), GFP_KERNEL);
+	if (!ind)
+		return -ENOMEM;
+	for (i = 0; i < 2; i++) {
+		ind->list[i] = rxe_sge_list_alloc(max_entries, GFP_KERNEL);
+		if (!ind->list[i])
+			goto err;
+		atomic_set(&ind->users[i], 0);
+	}
+	spin_lock_init(&ind->lock);
+	ind->live = -1;
+	mr->ind = ind;
+
+	/* As for fast MRs: the REG_MR work request sets the real rights. */
+	rxe_mr_init(RXE_ACCESS_REMOTE, mr);
+	mr->state = RXE_MR_STATE_FREE;
+	return 0;
+
+err:
+	rxe_sge_list_free(ind->list[0]);
+	kfree(ind);
+	return -ENOMEM;
+}
+
+void rxe_ind_mr_cleanup(struct rxe_mr *mr)
+{
+	struct rxe_ind *ind = mr->ind;
+
+	if (!ind)
+		return;
+	rxe_sge_list_free(ind->list[0]);
+	rxe_sge_list_free(ind->list[1]);
+	kfree(ind);
+	mr->ind = NULL;
+}
+
+static bool rxe_ind_list_free(struct rxe_ind *ind, int i)
+{
+	return i != ind->live && !atomic_read(&ind->users[i]);
+}
+
+/*
+ * Pick the list to stage into: the one that is not staged now if it is
+ * free, so that the current staged list survives a failed map, else the
+ * staged one.  A list that is live or in use by an access is never
+ * written.
+ */
+static int rxe_ind_pick(struct rxe_ind *ind)
+{
+	int i;
+
+	spin_lock_bh(&ind->lock);
+	i = ind->staged ^ 1;
+	if (!rxe_ind_list_free(ind, i)) {
+		i = ind->staged;
+		if (!rxe_ind_list_free(ind, i))
+			i = -EBUSY;
+	}
+	if (i >= 0)
+		ind->filling = i;
+	spin_unlock_bh(&ind->lock);
+	return i;
+}
+
+static void rxe_ind_commit(struct rxe_ind *ind, int i)
+{
+	spin_lock_bh(&ind->lock);
+	ind->staged = i;
+	spin_unlock_bh(&ind->lock);
+}
+
+int rxe_ind_map_mr_sge(struct ib_mr *ibmr, const struct ib_sge *sge,
+		       int nents, u64 iova)
+{
+	struct rxe_mr *mr = to_rmr(ibmr);
+	int i, err;
+
+	if (ibmr->type != IB_MR_TYPE_INDIRECT)
+		return -EINVAL;
+	i = rxe_ind_pick(mr->ind);
+	if (i < 0)
+		return i;
+	err = rxe_sge_list_set(mr->ind->list[i], sge, nents, iova);
+	if (err)
+		return err;
+	rxe_ind_commit(mr->ind, i);
+	return nents;
+}
+
+static int rxe_ind_set_sge(struct ib_mr *ibmr, const struct ib_sge *sge)
+{
+	struct rxe_ind *ind = to_rmr(ibmr)->ind;
+
+	return rxe_sge_list_add(ind->list[ind->filling], sge);
+}
+
+int rxe_ind_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sgl,
+		      int sg_nents, unsigned int *sg_offset)
+{
+	struct rxe_mr *mr = to_rmr(ibmr);
+	struct rxe_ind *ind = mr->ind;
+	unsigned int offset = sg_offset ? *sg_offset : 0;
+	int i, n;
+
+	if (!sgl || sg_nents < 1 || offset >= sg_dma_len(sgl))
+		return -EINVAL;
+	i = rxe_ind_pick(ind);
+	if (i < 0)
+		return i;
+	rxe_sge_list_reset(ind->list[i], sg_dma_address(sgl) + offset);
+	n = ib_sg_to_sge(ibmr, sgl, sg_nents, sg_offset, rxe_ind_set_sge);
+	if (n > 0)
+		rxe_ind_commit(ind, i);
+	return n;
+}
+
+/* IB_WR_REG_MR: the staged list becomes live. */
+int rxe_ind_reg(struct rxe_mr *mr)
+{
+	struct rxe_ind *ind = mr->ind;
+	int err = 0;
+
+	spin_lock_bh(&ind->lock);
+	if (!ind->list[ind->staged]->nents)
+		err = -EINVAL;		/* never mapped */
+	else
+		ind->live = ind->staged;
+	spin_unlock_bh(&ind->lock);
+	return err;
+}
+
+void rxe_ind_invalidate(struct rxe_mr *mr)
+{
+	spin_lock_bh(&mr->ind->lock);
+	mr->ind->live = -1;
+	spin_unlock_bh(&mr->ind->lock);
+}
+
+/* Take the live list for one access; rxe_ind_put_live() ends it. */
+static struct rxe_sge_list *rxe_ind_get_live(struct rxe_ind *ind, int *idx)
+{
+	struct rxe_sge_list *list = NULL;
+
+	spin_lock_bh(&ind->lock);
+	*idx = ind->live;
+	if (*idx >= 0) {
+		atomic_inc(&ind->users[*idx]);
+		list = ind->list[*idx];
+	}
+	spin_unlock_bh(&ind->lock);
+	return list;
+}
+
+static void rxe_ind_put_live(struct rxe_ind *ind, int idx)
+{
+	atomic_dec(&ind->users[idx]);
+}
+
+int rxe_ind_check_range(struct rxe_mr *mr, u64 iova, u64 length)
+{
+	struct rxe_sge_list *list;
+	int idx, n;
+
+	list = rxe_ind_get_live(mr->ind, &idx);
+	if (!list)
+		return -EINVAL;
+	n = rxe_sge_count(list, iova, length);
+	rxe_ind_put_live(mr->ind, idx);
+	return n < 0 ? -EINVAL : 0;
+}
+
+/* One resolved segment: the referenced MR, held, and the part of it. */
+struct rxe_ind_ref {
+	struct rxe_mr	*mr;
+	u64		addr;
+	u32		len;
+};
+
+struct rxe_ind_access {
+	struct rxe_pd		*pd;
+	int			access;		/* needed on referenced MRs */
+	struct rxe_ind_ref	*refs;
+	int			n;
+	int			max;
+};
+
+/*
+ * Resolve one segment exactly as a direct local access through its lkey
+ * would be: a VALID MR of the same PD with the rights, covering the
+ * range; and never another indirect MR.
+ */
+static int rxe_ind_resolve(const struct rxe_sge_seg *seg, void *ctx)
+{
+	struct rxe_ind_access *acc = ctx;
+	struct rxe_mr *ref;
+
+	if (WARN_ON_ONCE(acc->n >= acc->max))
+		return -EFAULT;
+	ref = lookup_mr(acc->pd, acc->access, seg->lkey, RXE_LOOKUP_LOCAL);
+	if (!ref)
+		return -EFAULT;
+	if (rxe_mr_is_indirect(ref) || mr_check_range(ref, seg->addr, seg->len)) {
+		rxe_put(ref);
+		return -EFAULT;
+	}
+	acc->refs[acc->n].mr = ref;
+	acc->refs[acc->n].addr = seg->addr;
+	acc->refs[acc->n].len = seg->len;
+	acc->n++;
+	return 0;
+}
+
+static void rxe_ind_release(struct rxe_ind_access *acc)
+{
+	while (acc->n)
+		rxe_put(acc->refs[--acc->n].mr);
+}
+
+#define RXE_IND_STACK_REFS	8
+
+/*
+ * Copy between @addr and the MR's bytes [iova, iova + length): check the
+ * range and resolve every touched entry first, then copy.  Returns 0 or
+ * -EFAULT with nothing copied.
+ */
+int rxe_ind_copy(struct rxe_mr *mr, u64 iova, void *addr,
+		 unsigned int length, enum rxe_mr_copy_dir dir)
+{
+	struct rxe_ind_ref stack[RXE_IND_STACK_REFS];
+	struct rxe_ind_access acc = {
+		.pd = mr_pd(mr),
+		.access = dir == RXE_TO_MR_OBJ ? IB_ACCESS_LOCAL_WRITE : 0,
+		.refs = stack,
+		.max = ARRAY_SIZE(stack),
+	};
+	struct rxe_sge_list *list;
+	int idx, n, i, err;
+
+	list = rxe_ind_get_live(mr->ind, &idx);
+	if (!list)
+		return -EFAULT;
+	n = rxe_sge_count(list, iova, length);
+	if (n < 0) {
+		err = -EFAULT;
+		goto out;
+	}
+	if (n > acc.max) {
+		acc.refs = kmalloc_array(n, sizeof(*acc.refs), GFP_ATOMIC);
+		if (!acc.refs) {
+			err = -ENOMEM;
+			goto out;
+		}
+		acc.max = n;
+	}
+
+	err = rxe_sge_walk(list, iova, length, rxe_ind_resolve, &acc);
+	for (i = 0; !err && i < acc.n; i++) {
+		err = rxe_mr_copy(acc.refs[i].mr, acc.refs[i].addr, addr,
+				  acc.refs[i].len, dir);
+		addr += acc.refs[i].len;
+	}
+	rxe_ind_release(&acc);
+	if (acc.refs != stack)
+		kfree(acc.refs);
+out:
+	rxe_ind_put_live(mr->ind, idx);
+	if (err)
+		rxe_dbg_mr(mr, "access %#llx+%u through an entry failed\n",
+			   iova, length);
+	return err ? -EFAULT : 0;
+}
+
+/*
+ * Resolve the 8 bytes of an atomic at @iova: aligned in the MR's address
+ * space and inside one entry; the referenced MR is returned held.
+ */
+static int rxe_ind_resolve_atomic(struct rxe_mr *mr, u64 iova,
+				  struct rxe_ind_ref *ref)
+{
+	struct rxe_ind_access acc = {
+		.pd = mr_pd(mr),
+		.access = IB_ACCESS_LOCAL_WRITE,
+		.refs = ref,
+		.max = 1,
+	};
+	struct rxe_sge_list *list;
+	int idx, err;
+
+	if (iova & 7)
+		return RESPST_ERR_MISALIGNED_ATOMIC;
+	list = rxe_ind_get_live(mr->ind, &idx);
+	if (!list)
+		return RESPST_ERR_RKEY_VIOLATION;
+	if (rxe_sge_count(list, iova, sizeof(u64)) != 1)
+		err = -EFAULT;
+	else
+		err = rxe_sge_walk(list, iova, sizeof(u64), rxe_ind_resolve,
+				   &acc);
+	rxe_ind_put_live(mr->ind, idx);
+	return err ? RESPST_ERR_RKEY_VIOLATION : 0;
+}
+
+int rxe_ind_atomic_op(struct rxe_mr *mr, u64 iova, int opcode, u64 compare,
+		      u64 swap_add, u64 *orig_val)
+{
+	struct rxe_ind_ref ref;
+	int err;
+
+	err = rxe_ind_resolve_atomic(mr, iova, &ref);
+	if (err)
+		return err;
+	err = rxe_mr_do_atomic_op(ref.mr, ref.addr, opcode, compare, swap_add,
+				  orig_val);
+	rxe_put(ref.mr);
+	return err;
+}
+
+int rxe_ind_atomic_write(struct rxe_mr *mr, u64 iova, u64 value)
+{
+	struct rxe_ind_ref ref;
+	int err;
+
+	err = rxe_ind_resolve_atomic(mr, iova, &ref);
+	if (err)
+		return err;
+	err = rxe_mr_do_atomic_write(ref.mr, ref.addr, value);
+	rxe_put(ref.mr);
+	return err;
+}
+
+struct rxe_ind_flush_ctx {
+	struct rxe_pd	*pd;
+};
+
+static int rxe_ind_flush_seg(const struct rxe_sge_seg *seg, void *ctx)
+{
+	struct rxe_ind_flush_ctx *fc = ctx;
+	struct rxe_mr *ref;
+	int err;
+
+	ref = lookup_mr(fc->pd, 0, seg->lkey, RXE_LOOKUP_LOCAL);
+	if (!ref)
+		return -EFAULT;
+	err = rxe_mr_is_indirect(ref) ? -EFAULT :
+	      rxe_flush_pmem_iova(ref, seg->addr, seg->len);
+	rxe_put(ref);
+	return err;
+}
+
+/* FLUSH: flush each touched entry through its referenced MR. */
+int rxe_ind_flush(struct rxe_mr *mr, u64 iova, u64 length)
+{
+	struct rxe_ind_flush_ctx fc = { .pd = mr_pd(mr) };
+	struct rxe_sge_list *list;
+	int idx, err;
+
+	list = rxe_ind_get_live(mr->ind, &idx);
+	if (!list)
+		return -EFAULT;
+	err = rxe_sge_walk(list, iova, length, rxe_ind_flush_seg, &fc);
+	rxe_ind_put_live(mr->ind, idx);
+	return err ? -EFAULT : 0;
+}
+
+/**
+ * rxe_fill_res_mr_entry() - Driver attributes of an MR for restrack
+ * @msg: the netlink message
+ * @ibmr: the MR
+ *
+ * For an indirect or SG_GAPS MR: its kind, the entries of the live list
+ * (0 when the MR is not valid) and of the staged list, as shown by
+ * `rdma resource show mr -dd`.
+ *
+ * Return: 0, or -EMSGSIZE when @msg is full.
+ */
+int rxe_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
+{
+	struct rxe_mr *mr = to_rmr(ibmr);
+	struct rxe_ind *ind = mr->ind;
+	u32 live, staged;
+
+	if (!rxe_mr_is_indirect(mr))
+		return 0;
+	spin_lock_bh(&ind->lock);
+	live = ind->live < 0 ? 0 : ind->list[ind->live]->nents;
+	staged = ind->list[ind->staged]->nents;
+	spin_unlock_bh(&ind->lock);
+
+	if (rdma_nl_put_driver_string(msg, "kind",
+				      ibmr->type == IB_MR_TYPE_INDIRECT ?
+				      "indirect" : "sg_gaps") ||
+	    rdma_nl_put_driver_u32(msg, "entries", live) ||
+	    rdma_nl_put_driver_u32(msg, "staged_entries", staged) ||
+	    rdma_nl_put_driver_u32(msg, "max_entries", ind->list[0]->max))
+		return -EMSGSIZE;
+	return 0;
+}

@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * KUnit tests of the rxe SGE walker: the walker as a pure function,
+ * checked against a plain byte-array model over random lists and
+ * accesses with fixed seeds, and the boundary cases by name.
+ */
+
+#include <kunit/test.h>
+#include <linux/prandom.h>
+#include <linux/slab.h>
+
+#include "rxe_sge_walk.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+#define MEM_SIZE	(16 * 1024)	/* the "memory" entries point into */
+#define MAX_ENTRIES	64
+
+/* Segments collected from one walk. */
+struct collect {
+	struct rxe_sge_seg seg[MAX_ENTRIES + 1];
+	int n;
+	int stop_at;		/* return -EIO at this call, if > 0 */
+};
+
+static int collect_seg(const struct rxe_sge_seg *seg, void *ctx)
+{
+	struct collect *c = ctx;
+
+	if (c->n == ARRAY_SIZE(c->seg))
+		return -E2BIG;
+	c->seg[c->n++] = *seg;
+	if (c->stop_at && c->n == c->stop_at)
+		return -EIO;
+	return 0;
+}
+
+/* Copy through the walker: memory <-> buffer, as the data path does. */
+struct copy_ctx {
+	u8 *mem;
+	u8 *buf;
+	bool to_mem;
+};
+
+static int copy_seg(const struct rxe_sge_seg *seg, void *ctx)
+{
+	struct copy_ctx *c = ctx;
+
+	if (c->to_mem)
+		memcpy(c->mem + seg->addr, c->buf, seg->len);
+	else
+		memcpy(c->buf, c->mem + seg->addr, seg->len);
+	c->buf += seg->len;
+	return 0;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(free_list, rxe_sge_list_free,
+			    struct rxe_sge_list *);
+
+static struct rxe_sge_list *make_list(struct kunit *test, u32 max)
+{
+	struct rxe_sge_list *list = rxe_sge_list_alloc(max, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, list);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, free_list,
+							   list));
+	return list;
+}
+
+/*
+ * The model: byte k of the MR lives at memory offset map[k] and belongs
+ * to the entry with lkey keys[k]; built by a plain scan of the entries.
+ */
+static void build_model(const struct ib_sge *sge, int n, u32 *map, u32 *keys)
+{
+	u32 k = 0, j;
+	int i;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < sge[i].length; j++, k++) {
+			map[k] = sge[i].addr + j;
+			keys[k] = sge[i].lkey;
+		}
+}
+
+static void check_access(struct kunit *test, const struct rxe_sge_list *list,
+			 const u32 *map, const u32 *keys, u64 off, u64 len,
+			 u8 *mem, u8 *mem_model, u8 *buf, struct collect *c)
+{
+	struct copy_ctx cc = { .mem = mem, .buf = buf };
+	u64 k, pos = 0;
+	int i, ret;
+
+	memset(c, 0, sizeof(*c));
+
+	/* Segments: contiguous, in order, matching the model byte by byte. */
+	ret = rxe_sge_walk(list, list->iova + off, len, collect_seg, c);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, c->n, rxe_sge_count(list, list->iova + off, len));
+	for (i = 0; i < c->n; i++) {
+		const struct rxe_sge_seg *s = &c->seg[i];
+
+		KUNIT_ASSERT_GT(test, s->len, 0);
+		KUNIT_EXPECT_EQ(test, s->lkey, keys[off + pos]);
+		for (k = 0; k < s->len; k++)
+			if (map[off + pos + k] != s->addr + k) {
+				KUNIT_FAIL(test, "byte %llu: walker %llu model %u",
+					   off + pos + k, s->addr + k,
+					   map[off + pos + k]);
+				return;
+			}
+		pos += s->len;
+	}
+	KUNIT_EXPECT_EQ(test, pos, len);
+
+	/* Gather: the bytes read through the walker are the model's. */
+	cc.to_mem = false;
+	KUNIT_ASSERT_EQ(test, rxe_sge_walk(list, list->iova + off, len,
+					   copy_seg, &cc), 0);
+	for (k = 0; k < len; k++)
+		if (buf[k] != mem[map[off + k]]) {
+			KUNIT_FAIL(test, "gather byte %llu differs", off + k);
+			return;
+		}
+
+	/* Scatter: memory written through the walker equals the model's. */
+	for (k = 0; k < len; k++)
+		buf[k] = (u8)(off + k) ^ 0x5a;
+	cc.buf = buf;
+	cc.to_mem = true;
+	KUNIT_ASSERT_EQ(test, rxe_sge_walk(list, list->iova + off, len,
+					   copy_seg, &cc), 0);
+	for (k = 0; k < len; k++)
+		mem_model[map[off + k]] = buf[k];
+	KUNIT_EXPECT_EQ(test, memcmp(mem, mem_model, MEM_SIZE), 0);
+}
+
+static const u32 seeds[] = { 1, 2, 3, 42, 2026, 0xdeadbeef };
+
+static void seed_desc(const u32 *seed, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "seed %u", *seed);
+}
+
+KUNIT_ARRAY_PARAM(seed, seeds, seed_desc);
+
+/* Random lists (byte offsets, lengths from 1 byte), random accesses. */
+static void rxe_sge_walk_random(struct kunit *test)
+{
+	const u32 seed = *(const u32 *)test->param_value;
+	struct rxe_sge_list *list = make_list(test, MAX_ENTRIES);
+	struct ib_sge *sge;
+	u8 *mem, *mem_model, *buf;
+	u32 *map, *keys;
+	struct collect *c;
+	struct rnd_state rnd;
+	int round, a;
+
+	prandom_seed_state(&rnd, seed);
+	sge = kunit_kcalloc(test, MAX_ENTRIES, sizeof(*sge), GFP_KERNEL);
+	mem = kunit_kmalloc(test, MEM_SIZE, GFP_KERNEL);
+	mem_model = kunit_kmalloc(test, MEM_SIZE, GFP_KERNEL);
+	buf = kunit_kmalloc(test, MEM_SIZE, GFP_KERNEL);
+	map = kunit_kcalloc(test, MEM_SIZE, sizeof(*map), GFP_KERNEL);
+	keys = kunit_kcalloc(test, MEM_SIZE, sizeof(*keys), GFP_KERNEL);
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, sge && mem && mem_model && buf && map && keys &&
+			  c);
+
+	for (round = 0; round < 40; round++) {
+		u32 n = 1 + prandom_u32_state(&rnd) % MAX_ENTRIES;
+		u32 budget = MEM_SIZE / n, i;
+		u64 iova = prandom_u32_state(&rnd) % 3 ?
+			   (u64)prandom_u32_state(&rnd) << 12 |
+			   prandom_u32_state(&rnd) % 4096 :
+			   U64_MAX - n * (u64)budget;
+
+		for (i = 0; i < n; i++) {
+			/* 1 byte up to the budget; entries may share memory */
+			u32 len = prandom_u32_state(&rnd) % 4 ? 1 +
+				  prandom_u32_state(&rnd) % budget : 1;
+
+			sge[i].length = len;
+			sge[i].addr = prandom_u32_state(&rnd) % (MEM_SIZE - len + 1);
+			sge[i].lkey = prandom_u32_state(&rnd);
+		}
+		KUNIT_ASSERT_EQ(test, rxe_sge_list_set(list, sge, n, iova), 0);
+		build_model(sge, n, map, keys);
+		prandom_bytes_state(&rnd, mem, MEM_SIZE);
+		memcpy(mem_model, mem, MEM_SIZE);
+
+		for (a = 0; a < 40; a++) {
+			u64 off = prandom_u32_state(&rnd) % (list->length + 1);
+			u64 len = prandom_u32_state(&rnd) % (list->length - off + 1);
+
+			check_access(test, list, map, keys, off, len, mem,
+				     mem_model, buf, c);
+		}
+		/* and the whole list */
+		check_access(test, list, map, keys, 0, list->length, mem,
+			     mem_model, buf, c);
+	}
+}
+
+static const struct ib_sge fixed[] = {
+	{ .addr = 0x1003, .length = 5, .lkey = 10 },
+	{ .addr = 0x2000, .length = 1, .lkey = 11 },
+	{ .addr = 0x3fff, .length = 4098, .lkey = 12 },
+	{ .addr = 0x10, .length = 1, .lkey = 13 },
+	{ .addr = 0x7777, .length = 77, .lkey = 14 },
+};
+
+#define FIXED_IOVA 0x100000ULL
+
+static struct rxe_sge_list *fixed_list(struct kunit *test)
+{
+	struct rxe_sge_list *list = make_list(test, ARRAY_SIZE(fixed));
+
+	KUNIT_ASSERT_EQ(test, rxe_sge_list_set(list, fixed, ARRAY_SIZE(fixed),
+					       FIXED_IOVA), 0);
+	return list;
+}
+
+/* The first and the last byte of each entry map to exactly that byte. */
+static void rxe_sge_walk_entry_edges(struct kunit *test)
+{
+	struct rxe_sge_list *list = fixed_list(test);
+	u64 off = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(fixed); i++) {
+		struct collect c = {};
+		u64 last = fixed[i].length - 1;
+
+		KUNIT_ASSERT_EQ(test, rxe_sge_walk(list, FIXED_IOVA + off, 1,
+						   collect_seg, &c), 0);
+		KUNIT_ASSERT_EQ(test, c.n, 1);
+		KUNIT_EXPECT_EQ(test, c.seg[0].index, i);
+		KUNIT_EXPECT_EQ(test, c.seg[0].lkey, fixed[i].lkey);
+		KUNIT_EXPECT_EQ(test, c.seg[0].addr, fixed[i].addr);
+		KUNIT_EXPECT_EQ(test, c.seg[0].len, 1);
+
+		c.n = 0;
+		KUNIT_ASSERT_EQ(test, rxe_sge_walk(list, FIXED_IOVA + off + last,
+						   1, collect_seg, &c), 0);
+		KUNIT_ASSERT_EQ(test, c.n, 1);
+		KUNIT_EXPECT_EQ(test, c.seg[0].index, i);
+		KUNIT_EXPECT_EQ(test, c.seg[0].addr, fixed[i].addr + last);
+
+		/* the last byte of one entry and the first of the next */
+		if (i + 1 < ARRAY_SIZE(fixed)) {
+			c.n = 0;
+			KUNIT_ASSERT_EQ(test, rxe_sge_walk(list,
+					FIXED_IOVA + off + last, 2,
+					collect_seg, &c), 0);
+			KUNIT_ASSERT_EQ(test, c.n, 2);
+			KUNIT_EXPECT_EQ(test, c.seg[1].index, i + 1);
+			KUNIT_EXPECT_EQ(test, c.seg[1].addr, fixed[i + 1].addr);
+		}
+		off += fixed[i].length;
+	}
+	KUNIT_EXPECT_EQ(test, off, list->length);
+}
+
+/* An access over the whole list touches every entry, whole. */
+static void rxe_sge_walk_spans_all(struct kunit *test)
+{
+	struct rxe_sge_list *list = fixed_list(test);
+	struct collect c = {};
+	int i;
+
+	KUNIT_ASSERT_EQ(test, rxe_sge_walk(list, FIXED_IOVA, list->length,
+					   collect_seg, &c), 0);
+	KUNIT_ASSERT_EQ(test, c.n, ARRAY_SIZE(fixed));
+	for (i = 0; i < c.n; i++) {
+		KUNIT_EXPECT_EQ(test, c.seg[i].addr, fixed[i].addr);
+		KUNIT_EXPECT_EQ(test, c.seg[i].len, fixed[i].length);
+		KUNIT_EXPECT_EQ(test, c.seg[i].lkey, fixed[i].lkey);
+	}
+}
+
+/* Many 1-byte entries: one segment per byte. */
+static void rxe_sge_walk_one_byte_entries(struct kunit *test)
+{
+	struct rxe_sge_list *list = make_list(test, MAX_ENTRIES);
+	struct collect c = {};
+	struct ib_sge sge = { .length = 1 };
+	int i;
+
+	rxe_sge_list_reset(list, 0);
+	for (i = 0; i < MAX_ENTRIES; i++) {
+		sge.addr = 1000 - 7 * i;
+		sge.lkey = i;
+		KUNIT_ASSERT_EQ(test, rxe_sge_list_add(list, &sge), 0);
+	}
+	KUNIT_EXPECT_EQ(test, rxe_sge_list_add(list, &sge), -ENOSPC);
+	KUNIT_ASSERT_EQ(test, rxe_sge_walk(list, 3, MAX_ENTRIES - 5,
+					   collect_seg, &c), 0);
+	KUNIT_ASSERT_EQ(test, c.n, MAX_ENTRIES - 5);
+	for (i = 0; i < c.n; i++) {
+		KUNIT_EXPECT_EQ(test, c.seg[i].len, 1);
+		KUNIT_EXPECT_EQ(test, c.seg[i].addr, 1000 - 7 * (i + 3));
+	}
+}
+
+/* Zero-length accesses inside the range visit nothing and succeed. */
+static void rxe_sge_walk_zero_length(struct kunit *test)
+{
+	struct rxe_sge_list *list = fixed_list(test);
+	struct collect c = {};
+
+	KUNIT_EXPECT_EQ(test, rxe_sge_walk(list, FIXED_IOVA, 0,
+					   collect_seg, &c), 0);
+	KUNIT_EXPECT_EQ(test, rxe_sge_walk(list, FIXED_IOVA + list->length, 0,
+					   collect_seg, &c), 0);
+	KUNIT_EXPECT_EQ(test, c.n, 0);
+	KUNIT_EXPECT_EQ(test, rxe_sge_count(list, FIXED_IOVA + 3, 0), 0);
+}
+
+/* Out of range by one byte on either side, or wrapping: -ERANGE, no call. */
+static void rxe_sge_walk_out_of_range(struct kunit *test)
+{
+	struct rxe_sge_list *list = fixed_list(test);
+	u64 end = FIXED_IOVA + list->length;
+	struct collect c = {};
+
+	KUNIT_EXPECT_EQ(test, rxe_sge_walk(list, FIXED_IOVA - 1, 1,
+					   collect_seg, &c), -ERANGE);
+	KUNIT_EXPECT_EQ(test, rxe_sge_walk(list, FIXED_IOVA - 1, 2,
+					   collect_seg, &c), -ERANGE);
+	KUNIT_EXPECT_EQ(test, rxe_sge_walk(list, FIXED_IOVA, list->length + 1,
+					   collect_seg, &c), -ERANGE);
+	KUNIT_EXPECT_EQ(test, rxe_sge_walk(list, end, 1, collect_seg, &c),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, rxe_sge_walk(list, end + 1, 0, collect_seg, &c),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, rxe_sge_walk(list, FIXED_IOVA + 1, U64_MAX,
+					   collect_seg, &c), -ERANGE);
+	KUNIT_EXPECT_EQ(test, rxe_sge_walk(list, U64_MAX, 2, collect_seg, &c),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, rxe_sge_count(list, end - 1, 2), -ERANGE);
+	KUNIT_EXPECT_EQ(test, c.n, 0);
+}
+
+/* A callback error stops the walk and is returned. */
+static void rxe_sge_walk_stops_on_error(struct kunit *test)
+{
+	struct rxe_sge_list *list = fixed_list(test);
+	struct collect c = { .stop_at = 2 };
+
+	KUNIT_EXPECT_EQ(test, rxe_sge_walk(list, FIXED_IOVA, list->length,
+					   collect_seg, &c), -EIO);
+	KUNIT_EXPECT_EQ(test, c.n, 2);
+}
+
+/* Bad lists are refused and leave the list as it was. */
+static void rxe_sge_list_set_refuses(struct kunit *test)
+{
+	struct rxe_sge_list *list = fixed_list(test);
+	struct ib_sge bad[2] = { { .addr = 1, .length = 8 },
+				 { .addr = 2, .length = 0 } };
+	struct ib_sge sge = { .length = 1 };
+
+	KUNIT_EXPECT_EQ(test, rxe_sge_list_set(list, bad, 2, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rxe_sge_list_set(list, bad, 0, 0), -ERANGE);
+	KUNIT_EXPECT_EQ(test, rxe_sge_list_set(list, bad,
+					       ARRAY_SIZE(fixed) + 1, 0),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, rxe_sge_list_set(list, bad, 1, U64_MAX - 6),
+			-EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, rxe_sge_list_set(list, bad, 1, U64_MAX - 7), 0);
+	KUNIT_EXPECT_EQ(test, list->length, 8);
+	KUNIT_EXPECT_EQ(test, rxe_sge_list_add(list, &sge), -EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, rxe_sge_list_set(list, fixed, ARRAY_SIZE(fixed),
+					       FIXED_IOVA), 0);
+	KUNIT_EXPECT_EQ(test, list->nents, ARRAY_SIZE(fixed));
+	KUNIT_EXPECT_EQ(test, list->iova, FIXED_IOVA);
+	KUNIT_EXPECT_EQ(test, list->sge[2].addr, fixed[2].addr);
+	KUNIT_EXPECT_EQ(test, rxe_sge_list_set(list, bad, 2, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, list->nents, ARRAY_SIZE(fixed));
+	KUNIT_EXPECT_EQ(test, list->sge[0].addr, fixed[0].addr);
+}
+
+/* Binary search at the edges of a large list. */
+static void rxe_sge_list_find_large(struct kunit *test)
+{
+	const u32 n = 65536;
+	struct rxe_sge_list *list = make_list(test, n);
+	struct ib_sge sge = { .length = 3 };
+	u32 i;
+
+	rxe_sge_list_reset(list, 0);
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ(test, rxe_sge_list_add(list, &sge), 0);
+	KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, 0), 0);
+	KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, 2), 0);
+	KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, 3), 1);
+	KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, 3ULL * n - 1), n - 1);
+	KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, 3ULL * 40000 + 1), 40000);
+	KUNIT_EXPECT_EQ(test, rxe_sge_count(list, 2, 3ULL * (n - 1)), n);
+}
+
+static struct kunit_case rxe_sge_walk_cases[] = {
+	KUNIT_CASE_PARAM(rxe_sge_walk_random, seed_gen_params),
+	KUNIT_CASE(rxe_sge_walk_entry_edges),
+	KUNIT_CASE(rxe_sge_walk_spans_all),
+	KUNIT_CASE(rxe_sge_walk_one_byte_entries),
+	KUNIT_CASE(rxe_sge_walk_zero_length),
+	KUNIT_CASE(rxe_sge_walk_out_of_range),
+	KUNIT_CASE(rxe_sge_walk_stops_on_error),
+	KUNIT_CASE(rxe_sge_list_set_refuses),
+	KUNIT_CASE(rxe_sge_list_find_large),
+	{}
+};
+
+static struct kunit_suite rxe_sge_walk_suite = {
+	.name = "rxe_sge_walk",
+	.test_cases = rxe_sge_walk_cases,
+};
+
+kunit_test_suite(rxe_sge_walk_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the rxe indirect MR walker");
+MODULE_LICENSE("Dual BSD/GPL");
