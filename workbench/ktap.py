@@ -27,7 +27,7 @@ def split_depth(line):
         elif line.startswith('\t'):
             line = line[1:]
         elif line.startswith('# ') and STRUCT.match(line[2:].lstrip()):
-            line = line[2:].lstrip()
+            line = line[2:]
         else:
             return depth, line
         depth += 1
@@ -78,6 +78,9 @@ class Counter:
                     self.failed += 1
                     self.failures.append('%s: %s (%s)' % (label, name,
                                          (directive or 'failed').lower()))
+                if child_fails or (not ok and directive != 'SKIP'):
+                    # a failure below counts once, not at every level
+                    below.setdefault(depth, []).append(name)
                 continue
             if directive in ('SKIP', 'TODO'):
                 self.skipped += 1

@@ -249,10 +249,11 @@ static void rxe_sge_walk_entry_edges(struct kunit *test)
 
 		/* the last byte of one entry and the first of the next */
 		if (i + 1 < ARRAY_SIZE(fixed)) {
+			u64 at = FIXED_IOVA + off + last;
+
 			c.n = 0;
-			KUNIT_ASSERT_EQ(test, rxe_sge_walk(list,
-					FIXED_IOVA + off + last, 2,
-					collect_seg, &c), 0);
+			KUNIT_ASSERT_EQ(test, rxe_sge_walk(list, at, 2,
+							   collect_seg, &c), 0);
 			KUNIT_ASSERT_EQ(test, c.n, 2);
 			KUNIT_EXPECT_EQ(test, c.seg[1].index, i + 1);
 			KUNIT_EXPECT_EQ(test, c.seg[1].addr, fixed[i + 1].addr);

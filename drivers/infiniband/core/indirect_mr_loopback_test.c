@@ -1,0 +1,994 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * Indirect memory registration on a real device, in loopback: two RC QPs
+ * of one device connected to each other, work requests through indirect
+ * MRs as remote rkeys and as local lkeys, and every byte of the memory
+ * involved compared with a model afterwards, including the bytes that
+ * must not change.
+ *
+ * Load it once the device exists, e.g. for soft-RoCE:
+ *   rdma link add rxe0 type rxe netdev dummy0
+ *   modprobe indirect_mr_loopback_test netdev=dummy0
+ * tools/testing/selftests/rdma/indirect_mr.sh does this.
+ */
+
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/ipv6.h>
+#include <linux/netdevice.h>
+#include <linux/scatterlist.h>
+#include <rdma/ib_cache.h>
+#include <rdma/ib_verbs.h>
+
+static char *netdev = "dummy0";
+module_param(netdev, charp, 0444);
+MODULE_PARM_DESC(netdev, "netdev of the RDMA device under test");
+
+#define LB_MEM		(3 * PAGE_SIZE)	/* target and source buffers */
+#define LB_CANARY	0xc5
+#define LB_TIMEOUT_MS	5000
+#define LB_MAX_MRS	8
+
+struct lb_buf {
+	u8		*cpu;
+	u64		dma;
+	size_t		len;
+};
+
+struct lb {
+	struct kunit		*test;
+	struct ib_device	*dev;
+	struct ib_pd		*pd, *pd2;
+	struct ib_cq		*scq, *rcq;
+	struct ib_qp		*qp[2];	/* [0] requester, [1] responder */
+	const struct ib_gid_attr *gid;
+	struct ib_mr		*mrs[LB_MAX_MRS];
+	int			nmrs;
+	struct lb_buf		bufs[8];
+	int			nbufs;
+};
+
+/* A gappy list: byte offsets, odd lengths, one byte, out of order. */
+static const struct { u32 off, len; } gappy[] = {
+	{ 5, 1000 }, { 2000, 1 }, { 4090, 3000 }, { 8000, 77 }, { 1500, 333 },
+};
+
+static u32 gappy_total(void)
+{
+	u32 i, t = 0;
+
+	for (i = 0; i < ARRAY_SIZE(gappy); i++)
+		t += gappy[i].len;
+	return t;
+}
+
+static struct lb_buf *lb_buf(struct lb *lb, size_t len, u8 fill)
+{
+	struct kunit *test = lb->test;
+	struct lb_buf *b;
+
+	KUNIT_ASSERT_LT(test, lb->nbufs, ARRAY_SIZE(lb->bufs));
+	b = &lb->bufs[lb->nbufs];
+	b->cpu = kmalloc(len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b->cpu);
+	memset(b->cpu, fill, len);
+	b->len = len;
+	b->dma = ib_dma_map_single(lb->dev, b->cpu, len, DMA_BIDIRECTIONAL);
+	if (ib_dma_mapping_error(lb->dev, b->dma)) {
+		kfree(b->cpu);
+		KUNIT_FAIL_AND_ABORT(test, "dma mapping failed");
+	}
+	lb->nbufs++;
+	return b;
+}
+
+static void lb_sync(struct lb *lb, struct lb_buf *b)
+{
+	ib_dma_sync_single_for_cpu(lb->dev, b->dma, b->len, DMA_BIDIRECTIONAL);
+}
+
+static void lb_pattern(struct lb_buf *b, u8 seed)
+{
+	size_t i;
+
+	for (i = 0; i < b->len; i++)
+		b->cpu[i] = (u8)(i * 7 + seed);
+}
+
+static struct ib_mr *lb_alloc_mr(struct lb *lb, struct ib_pd *pd,
+				 enum ib_mr_type type, u32 n)
+{
+	struct kunit *test = lb->test;
+	struct ib_mr *mr;
+
+	KUNIT_ASSERT_LT(test, lb->nmrs, LB_MAX_MRS);
+	mr = ib_alloc_mr(pd, type, n);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(mr), "ib_alloc_mr: %ld",
+			       PTR_ERR(mr));
+	lb->mrs[lb->nmrs++] = mr;
+	return mr;
+}
+
+static void lb_forget_mr(struct lb *lb, struct ib_mr *mr)
+{
+	int i;
+
+	for (i = 0; i < lb->nmrs; i++)
+		if (lb->mrs[i] == mr)
+			lb->mrs[i] = NULL;
+}
+
+/* Wait for the next completion on @cq. */
+static int lb_wait(struct lb *lb, struct ib_cq *cq, struct ib_wc *wc)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(LB_TIMEOUT_MS);
+
+	do {
+		if (ib_poll_cq(cq, 1, wc) == 1)
+			return 0;
+		usleep_range(20, 100);
+	} while (time_before(jiffies, end));
+	KUNIT_FAIL(lb->test, "no completion within %d ms", LB_TIMEOUT_MS);
+	return -ETIMEDOUT;
+}
+
+/* Post one signaled send WR on @qp; return its completion status. */
+static int lb_post_send(struct lb *lb, struct ib_qp *qp, struct ib_send_wr *wr)
+{
+	struct ib_wc wc;
+	int ret;
+
+	wr->send_flags |= IB_SEND_SIGNALED;
+	ret = ib_post_send(qp, wr, NULL);
+	KUNIT_ASSERT_EQ(lb->test, ret, 0);
+	if (lb_wait(lb, lb->scq, &wc))
+		return -ETIMEDOUT;
+	return wc.status;
+}
+
+static int lb_reg(struct lb *lb, struct ib_mr *mr, int access)
+{
+	struct ib_reg_wr wr = {
+		.wr.opcode = IB_WR_REG_MR,
+		.mr = mr,
+		.key = mr->rkey,
+		.access = access,
+	};
+
+	return lb_post_send(lb, lb->qp[1], &wr.wr);
+}
+
+static int lb_local_inv(struct lb *lb, u32 rkey)
+{
+	struct ib_send_wr wr = {
+		.opcode = IB_WR_LOCAL_INV,
+		.ex.invalidate_rkey = rkey,
+	};
+
+	return lb_post_send(lb, lb->qp[1], &wr);
+}
+
+/* RDMA WRITE or READ from qp[0]: local [addr, +len) under lkey. */
+static int lb_rdma(struct lb *lb, enum ib_wr_opcode op, u64 addr, u32 len,
+		   u32 lkey, u64 raddr, u32 rkey)
+{
+	struct ib_sge sge = { .addr = addr, .length = len, .lkey = lkey };
+	struct ib_rdma_wr wr = {
+		.wr.opcode = op,
+		.wr.sg_list = &sge,
+		.wr.num_sge = 1,
+		.remote_addr = raddr,
+		.rkey = rkey,
+	};
+
+	return lb_post_send(lb, lb->qp[0], &wr.wr);
+}
+
+static int lb_atomic(struct lb *lb, enum ib_wr_opcode op, struct lb_buf *res,
+		     u64 raddr, u32 rkey, u64 compare, u64 swap_add)
+{
+	struct ib_sge sge = {
+		.addr = res->dma, .length = 8, .lkey = lb->pd->local_dma_lkey,
+	};
+	struct ib_atomic_wr wr = {
+		.wr.opcode = op,
+		.wr.sg_list = &sge,
+		.wr.num_sge = 1,
+		.remote_addr = raddr,
+		.rkey = rkey,
+		.compare_add = op == IB_WR_ATOMIC_FETCH_AND_ADD ? swap_add : compare,
+		.swap = swap_add,
+	};
+
+	return lb_post_send(lb, lb->qp[0], &wr.wr);
+}
+
+/* An indirect MR over @n (offset, length) pieces of @b, staged and valid. */
+static struct ib_mr *lb_indirect(struct lb *lb, struct lb_buf *b,
+				 const u32 (*pieces)[2], int n, u32 lkey,
+				 int access)
+{
+	struct kunit *test = lb->test;
+	struct ib_sge sge[ARRAY_SIZE(gappy)];
+	struct ib_mr *mr;
+	int i;
+
+	KUNIT_ASSERT_LE(test, n, ARRAY_SIZE(sge));
+	for (i = 0; i < n; i++) {
+		sge[i].addr = b->dma + pieces[i][0];
+		sge[i].length = pieces[i][1];
+		sge[i].lkey = lkey;
+	}
+	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, n);
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, sge, n, 0x10000000 + 3), n);
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, access), IB_WC_SUCCESS);
+	return mr;
+}
+
+static const u32 gappy_pieces[][2] = {
+	{ 5, 1000 }, { 2000, 1 }, { 4090, 3000 }, { 8000, 77 }, { 1500, 333 },
+};
+
+#define RW_ACCESS (IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE | \
+		   IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC)
+
+/* The model: @len bytes of @src laid through @pieces into a copy of @mem. */
+static void lb_model(u8 *model, const u8 *mem, size_t mem_len, const u8 *src,
+		     u32 len, const u32 (*pieces)[2], int n)
+{
+	int i;
+
+	memcpy(model, mem, mem_len);
+	for (i = 0; i < n && len; i++) {
+		u32 c = min(len, pieces[i][1]);
+
+		memcpy(model + pieces[i][0], src, c);
+		src += c;
+		len -= c;
+	}
+}
+
+static void lb_expect_mem(struct lb *lb, struct lb_buf *b, const u8 *model,
+			  const char *what)
+{
+	size_t i;
+
+	lb_sync(lb, b);
+	for (i = 0; i < b->len; i++)
+		if (b->cpu[i] != model[i]) {
+			KUNIT_FAIL(lb->test, "%s: byte %zu is %#x, expected %#x",
+				   what, i, b->cpu[i], model[i]);
+			return;
+		}
+}
+
+/* RDMA WRITE through an indirect rkey lands in the entries, in order. */
+static void lb_write_through_rkey(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t = lb_buf(lb, LB_MEM, LB_CANARY);
+	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	struct ib_mr *mr;
+
+	KUNIT_ASSERT_NOT_NULL(test, model);
+	lb_pattern(s, 1);
+	mr = lb_indirect(lb, t, gappy_pieces, ARRAY_SIZE(gappy_pieces),
+			 lb->pd->local_dma_lkey, RW_ACCESS);
+	KUNIT_EXPECT_EQ(test, mr->length, gappy_total());
+	lb_model(model, t->cpu, LB_MEM, s->cpu, gappy_total(), gappy_pieces,
+		 ARRAY_SIZE(gappy_pieces));
+	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma,
+				      gappy_total(), lb->pd->local_dma_lkey,
+				      mr->iova, mr->rkey), IB_WC_SUCCESS);
+	lb_expect_mem(lb, t, model, "target");
+
+	/* a write into the middle: from byte 999 (last of entry 0), 4000 B */
+	lb_pattern(s, 77);
+	memcpy(model, t->cpu, LB_MEM);
+	{
+		u8 *src = s->cpu;
+		u32 off = 999, left = 4000, i, base = 0;
+
+		for (i = 0; i < ARRAY_SIZE(gappy_pieces) && left; i++) {
+			u32 plen = gappy_pieces[i][1];
+
+			if (off < base + plen) {
+				u32 in = off - base, c = min(left, plen - in);
+
+				memcpy(model + gappy_pieces[i][0] + in, src, c);
+				src += c;
+				left -= c;
+				off += c;
+			}
+			base += plen;
+		}
+	}
+	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 4000,
+				      lb->pd->local_dma_lkey, mr->iova + 999,
+				      mr->rkey), IB_WC_SUCCESS);
+	lb_expect_mem(lb, t, model, "target after partial write");
+}
+
+/* RDMA READ through an indirect rkey gathers the entries, in order. */
+static void lb_read_through_rkey(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t = lb_buf(lb, LB_MEM, 0);
+	struct lb_buf *d = lb_buf(lb, LB_MEM, LB_CANARY);
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	u8 *src_model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	struct ib_mr *mr;
+	u32 i, pos = 0;
+
+	KUNIT_ASSERT_TRUE(test, model && src_model);
+	lb_pattern(t, 3);
+	for (i = 0; i < ARRAY_SIZE(gappy_pieces); i++) {
+		memcpy(src_model + pos, t->cpu + gappy_pieces[i][0],
+		       gappy_pieces[i][1]);
+		pos += gappy_pieces[i][1];
+	}
+	memset(model, LB_CANARY, LB_MEM);
+	memcpy(model, src_model, pos);
+	mr = lb_indirect(lb, t, gappy_pieces, ARRAY_SIZE(gappy_pieces),
+			 lb->pd->local_dma_lkey, RW_ACCESS);
+	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_READ, d->dma, pos,
+				      lb->pd->local_dma_lkey, mr->iova,
+				      mr->rkey), IB_WC_SUCCESS);
+	lb_expect_mem(lb, d, model, "read destination");
+}
+
+/* SEND gathers through an indirect lkey; RECV scatters through another. */
+static void lb_send_recv_lkeys(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
+	struct lb_buf *t = lb_buf(lb, LB_MEM, LB_CANARY);
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	u8 *msg = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	static const u32 spieces[][2] = {
+		{ 100, 17 }, { 5000, 1200 }, { 3, 1 }, { 9000, 1000 },
+	};
+	struct ib_mr *smr, *tmr;
+	struct ib_sge ssge, rsge;
+	struct ib_recv_wr rwr = { .sg_list = &rsge, .num_sge = 1 };
+	struct ib_send_wr swr = { .opcode = IB_WR_SEND, .sg_list = &ssge,
+				  .num_sge = 1 };
+	struct ib_wc wc;
+	u32 i, pos = 0;
+
+	KUNIT_ASSERT_TRUE(test, model && msg);
+	lb_pattern(s, 11);
+	for (i = 0; i < ARRAY_SIZE(spieces); i++) {
+		memcpy(msg + pos, s->cpu + spieces[i][0], spieces[i][1]);
+		pos += spieces[i][1];
+	}
+	smr = lb_indirect(lb, s, spieces, ARRAY_SIZE(spieces),
+			  lb->pd->local_dma_lkey, RW_ACCESS);
+	tmr = lb_indirect(lb, t, gappy_pieces, ARRAY_SIZE(gappy_pieces),
+			  lb->pd->local_dma_lkey, RW_ACCESS);
+	lb_model(model, t->cpu, LB_MEM, msg, pos, gappy_pieces,
+		 ARRAY_SIZE(gappy_pieces));
+
+	rsge = (struct ib_sge){ tmr->iova, tmr->length, tmr->lkey };
+	KUNIT_ASSERT_EQ(test, ib_post_recv(lb->qp[1], &rwr, NULL), 0);
+	ssge = (struct ib_sge){ smr->iova, smr->length, smr->lkey };
+	KUNIT_ASSERT_EQ(test, lb_post_send(lb, lb->qp[0], &swr), IB_WC_SUCCESS);
+	KUNIT_ASSERT_EQ(test, lb_wait(lb, lb->rcq, &wc), 0);
+	KUNIT_EXPECT_EQ(test, wc.status, IB_WC_SUCCESS);
+	KUNIT_EXPECT_EQ(test, wc.byte_len, pos);
+	lb_expect_mem(lb, t, model, "receive buffer");
+}
+
+/* An indirect lkey as the source of an RDMA WRITE. */
+static void lb_write_from_lkey(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
+	struct lb_buf *t = lb_buf(lb, LB_MEM, LB_CANARY);
+	static const u32 whole[][2] = { { 0, 3 * 4096 } };
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	u32 i, pos = 0;
+	struct ib_mr *smr, *tmr;
+
+	KUNIT_ASSERT_NOT_NULL(test, model);
+	lb_pattern(s, 23);
+	memset(model, LB_CANARY, LB_MEM);
+	for (i = 0; i < ARRAY_SIZE(gappy_pieces); i++) {
+		memcpy(model + pos, s->cpu + gappy_pieces[i][0],
+		       gappy_pieces[i][1]);
+		pos += gappy_pieces[i][1];
+	}
+	smr = lb_indirect(lb, s, gappy_pieces, ARRAY_SIZE(gappy_pieces),
+			  lb->pd->local_dma_lkey, RW_ACCESS);
+	tmr = lb_indirect(lb, t, whole, 1, lb->pd->local_dma_lkey, RW_ACCESS);
+	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, smr->iova,
+				      smr->length, smr->lkey, tmr->iova,
+				      tmr->rkey), IB_WC_SUCCESS);
+	lb_expect_mem(lb, t, model, "target");
+}
+
+/* ib_map_mr_sg() on an indirect MR takes a gappy, byte-offset list. */
+static void lb_map_mr_sg_gappy(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
+	static const u32 sizes[][2] = { { 513, 700 }, { 1, 1 },
+					{ 3000, 2500 }, { 64, 999 } };
+	u8 *pieces[ARRAY_SIZE(sizes)];
+	struct scatterlist sg[ARRAY_SIZE(sizes)];
+	struct ib_mr *mr;
+	u32 total = 0, i;
+	int n;
+
+	lb_pattern(s, 5);
+	sg_init_table(sg, ARRAY_SIZE(sizes));
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		pieces[i] = kunit_kmalloc(test, sizes[i][0] + sizes[i][1] + 64,
+					  GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, pieces[i]);
+		memset(pieces[i], LB_CANARY, sizes[i][0] + sizes[i][1] + 64);
+		sg_set_buf(&sg[i], pieces[i] + sizes[i][0], sizes[i][1]);
+		total += sizes[i][1];
+	}
+	n = ib_dma_map_sg(lb->dev, sg, ARRAY_SIZE(sizes), DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_EQ(test, n, ARRAY_SIZE(sizes));
+	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, n);
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sg(mr, sg, n, NULL, PAGE_SIZE), n);
+	KUNIT_EXPECT_EQ(test, mr->length, total);
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, total,
+				      lb->pd->local_dma_lkey, mr->iova,
+				      mr->rkey), IB_WC_SUCCESS);
+	ib_dma_unmap_sg(lb->dev, sg, ARRAY_SIZE(sizes), DMA_BIDIRECTIONAL);
+	total = 0;
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		u8 *p = pieces[i];
+		u32 j;
+
+		for (j = 0; j < sizes[i][0]; j++)
+			KUNIT_ASSERT_EQ(test, p[j], LB_CANARY);
+		KUNIT_EXPECT_EQ(test, memcmp(p + sizes[i][0], s->cpu + total,
+					     sizes[i][1]), 0);
+		for (j = 0; j < 64; j++)
+			KUNIT_ASSERT_EQ(test, p[sizes[i][0] + sizes[i][1] + j],
+					LB_CANARY);
+		total += sizes[i][1];
+	}
+}
+
+/* A remote write that must fail: status, and the target is untouched. */
+static void lb_expect_write_fails(struct lb *lb, struct lb_buf *t, u64 raddr,
+				  u32 len, u32 rkey, int status)
+{
+	struct lb_buf *s = lb_buf(lb, LB_MEM, 0x33);
+	u8 *model = kunit_kmalloc(lb->test, LB_MEM, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(lb->test, model);
+	lb_sync(lb, t);
+	memcpy(model, t->cpu, LB_MEM);
+	KUNIT_EXPECT_EQ(lb->test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, len,
+					  lb->pd->local_dma_lkey, raddr, rkey),
+			status);
+	lb_expect_mem(lb, t, model, "target after a failed write");
+}
+
+static struct ib_mr *lb_gappy_target(struct lb *lb, struct lb_buf **t)
+{
+	*t = lb_buf(lb, LB_MEM, LB_CANARY);
+	return lb_indirect(lb, *t, gappy_pieces, ARRAY_SIZE(gappy_pieces),
+			   lb->pd->local_dma_lkey, RW_ACCESS);
+}
+
+static void lb_out_of_range_end(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t;
+	struct ib_mr *mr = lb_gappy_target(lb, &t);
+
+	lb_expect_write_fails(lb, t, mr->iova, mr->length + 1, mr->rkey,
+			      IB_WC_REM_ACCESS_ERR);
+}
+
+static void lb_out_of_range_start(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t;
+	struct ib_mr *mr = lb_gappy_target(lb, &t);
+
+	lb_expect_write_fails(lb, t, mr->iova - 1, 2, mr->rkey,
+			      IB_WC_REM_ACCESS_ERR);
+}
+
+static void lb_local_invalidate(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t;
+	struct ib_mr *mr = lb_gappy_target(lb, &t);
+
+	KUNIT_ASSERT_EQ(test, lb_local_inv(lb, mr->rkey), IB_WC_SUCCESS);
+	lb_expect_write_fails(lb, t, mr->iova, 16, mr->rkey,
+			      IB_WC_REM_ACCESS_ERR);
+}
+
+/* SEND_WITH_INV carrying the rkey invalidates it at the responder. */
+static void lb_remote_invalidate(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *r = lb_buf(lb, 64, 0);
+	struct ib_sge rsge = { r->dma, 64, lb->pd->local_dma_lkey };
+	struct ib_recv_wr rwr = { .sg_list = &rsge, .num_sge = 1 };
+	struct ib_send_wr swr = { .opcode = IB_WR_SEND_WITH_INV };
+	struct ib_wc wc;
+	struct lb_buf *t;
+	struct ib_mr *mr = lb_gappy_target(lb, &t);
+
+	swr.ex.invalidate_rkey = mr->rkey;
+	KUNIT_ASSERT_EQ(test, ib_post_recv(lb->qp[1], &rwr, NULL), 0);
+	KUNIT_ASSERT_EQ(test, lb_post_send(lb, lb->qp[0], &swr), IB_WC_SUCCESS);
+	KUNIT_ASSERT_EQ(test, lb_wait(lb, lb->rcq, &wc), 0);
+	KUNIT_EXPECT_EQ(test, wc.status, IB_WC_SUCCESS);
+	KUNIT_EXPECT_TRUE(test, wc.wc_flags & IB_WC_WITH_INVALIDATE);
+	KUNIT_EXPECT_EQ(test, wc.ex.invalidate_rkey, mr->rkey);
+	lb_expect_write_fails(lb, t, mr->iova, 16, mr->rkey,
+			      IB_WC_REM_ACCESS_ERR);
+}
+
+/* After invalidation and a new key, the new key works and the old fails. */
+static void lb_rkey_rotation(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
+	struct lb_buf *t;
+	struct ib_mr *mr = lb_gappy_target(lb, &t);
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	u32 old = mr->rkey;
+
+	KUNIT_ASSERT_NOT_NULL(test, model);
+	KUNIT_ASSERT_EQ(test, lb_local_inv(lb, old), IB_WC_SUCCESS);
+	ib_update_fast_reg_key(mr, ib_inc_rkey(mr->rkey));
+	KUNIT_ASSERT_NE(test, mr->rkey, old);
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+
+	lb_pattern(s, 41);
+	lb_model(model, t->cpu, LB_MEM, s->cpu, 1200, gappy_pieces,
+		 ARRAY_SIZE(gappy_pieces));
+	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 1200,
+				      lb->pd->local_dma_lkey, mr->iova,
+				      mr->rkey), IB_WC_SUCCESS);
+	lb_expect_mem(lb, t, model, "target through the new key");
+	lb_expect_write_fails(lb, t, mr->iova, 16, old, IB_WC_REM_ACCESS_ERR);
+}
+
+/* An entry in another PD: the access fails as a bad key would. */
+static void lb_entry_other_pd(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t = lb_buf(lb, LB_MEM, LB_CANARY);
+	static const u32 one[][2] = { { 100, 500 } };
+	struct ib_mr *mr = lb_indirect(lb, t, one, 1, lb->pd2->local_dma_lkey,
+				       RW_ACCESS);
+
+	lb_expect_write_fails(lb, t, mr->iova, 8, mr->rkey,
+			      IB_WC_REM_ACCESS_ERR);
+}
+
+/* An entry that is itself an indirect MR: one level only. */
+static void lb_entry_indirect(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t;
+	struct ib_mr *inner = lb_gappy_target(lb, &t);
+	struct ib_sge sge = { inner->iova, 64, inner->lkey };
+	struct ib_mr *outer = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 1);
+
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(outer, &sge, 1, 0x5000), 1);
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, outer, RW_ACCESS), IB_WC_SUCCESS);
+	lb_expect_write_fails(lb, t, outer->iova, 8, outer->rkey,
+			      IB_WC_REM_ACCESS_ERR);
+}
+
+/*
+ * A referenced fast-registered MR without local write: a remote write
+ * through the indirect MR fails, a remote read through it succeeds.
+ */
+static void lb_entry_needs_local_write(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t = lb_buf(lb, LB_MEM, 0);
+	struct lb_buf *d = lb_buf(lb, 64, LB_CANARY);
+	struct scatterlist sg;
+	struct ib_mr *frmr, *mr;
+	struct ib_sge sge;
+
+	lb_pattern(t, 9);
+	frmr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_MEM_REG, 1);
+	sg_init_one(&sg, t->cpu, PAGE_SIZE);
+	sg_dma_address(&sg) = t->dma;
+	sg_dma_len(&sg) = PAGE_SIZE;
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sg(frmr, &sg, 1, NULL, PAGE_SIZE), 1);
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, frmr, IB_ACCESS_REMOTE_READ),
+			IB_WC_SUCCESS);
+
+	sge = (struct ib_sge){ frmr->iova + 16, 48, frmr->lkey };
+	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 1);
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, &sge, 1, 0x7000), 1);
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+
+	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_READ, d->dma, 48,
+				      lb->pd->local_dma_lkey, mr->iova,
+				      mr->rkey), IB_WC_SUCCESS);
+	lb_sync(lb, d);
+	KUNIT_EXPECT_EQ(test, memcmp(d->cpu, t->cpu + 16, 48), 0);
+	KUNIT_EXPECT_EQ(test, d->cpu[48], LB_CANARY);
+	lb_expect_write_fails(lb, t, mr->iova, 8, mr->rkey,
+			      IB_WC_REM_ACCESS_ERR);
+}
+
+/* The indirect MR's own rights: no remote write, no remote write. */
+static void lb_needs_remote_write(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t = lb_buf(lb, LB_MEM, LB_CANARY);
+	struct ib_mr *mr = lb_indirect(lb, t, gappy_pieces,
+				       ARRAY_SIZE(gappy_pieces),
+				       lb->pd->local_dma_lkey,
+				       IB_ACCESS_LOCAL_WRITE |
+				       IB_ACCESS_REMOTE_READ);
+
+	lb_expect_write_fails(lb, t, mr->iova, 8, mr->rkey,
+			      IB_WC_REM_ACCESS_ERR);
+}
+
+/* A referenced MR deregistered while the indirect MR is valid. */
+static void lb_entry_deregistered(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t = lb_buf(lb, LB_MEM, LB_CANARY);
+	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
+	static const u32 two[][2] = { { 0, 4096 }, { 8192, 100 } };
+	struct scatterlist sg;
+	struct ib_sge sge[2];
+	struct ib_mr *frmr, *mr;
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, model);
+	frmr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_MEM_REG, 1);
+	sg_init_one(&sg, t->cpu, PAGE_SIZE);
+	sg_dma_address(&sg) = t->dma;
+	sg_dma_len(&sg) = PAGE_SIZE;
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sg(frmr, &sg, 1, NULL, PAGE_SIZE), 1);
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, frmr, IB_ACCESS_LOCAL_WRITE),
+			IB_WC_SUCCESS);
+	sge[0] = (struct ib_sge){ frmr->iova + two[0][0], two[0][1],
+				  frmr->lkey };
+	sge[1] = (struct ib_sge){ t->dma + two[1][0], two[1][1],
+				  lb->pd->local_dma_lkey };
+	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 2);
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, sge, 2, 0), 2);
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+
+	/* while both entries are good, a write spanning them lands */
+	lb_pattern(s, 13);
+	lb_model(model, t->cpu, LB_MEM, s->cpu, 4196, two, 2);
+	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 4196,
+				      lb->pd->local_dma_lkey, mr->iova,
+				      mr->rkey), IB_WC_SUCCESS);
+	lb_expect_mem(lb, t, model, "target before dereg");
+
+	KUNIT_ASSERT_EQ(test, ib_dereg_mr(frmr), 0);
+	lb_forget_mr(lb, frmr);
+	lb_expect_write_fails(lb, t, mr->iova + 4090, 8, mr->rkey,
+			      IB_WC_REM_ACCESS_ERR);
+}
+
+/* An atomic that is not 8-byte aligned in the MR's address space. */
+static void lb_atomic_misaligned(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t = lb_buf(lb, LB_MEM, 0);
+	struct lb_buf *res = lb_buf(lb, 8, 0);
+	struct ib_sge sge = { t->dma + 256, 64, lb->pd->local_dma_lkey };
+	struct ib_mr *mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 1);
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, model);
+	lb_pattern(t, 17);
+	memcpy(model, t->cpu, LB_MEM);
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, &sge, 1, 0x40000), 1);
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+	KUNIT_EXPECT_EQ(test, lb_atomic(lb, IB_WR_ATOMIC_FETCH_AND_ADD, res,
+					mr->iova + 4, mr->rkey, 0, 5),
+			IB_WC_REM_INV_REQ_ERR);
+	lb_expect_mem(lb, t, model, "target");
+}
+
+/* Aligned atomics inside one entry work; one crossing two entries fails. */
+static void lb_atomic_ok_and_crossing(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t = lb_buf(lb, LB_MEM, 0);
+	struct lb_buf *res = lb_buf(lb, 8, 0);
+	struct ib_sge sge[2];
+	struct ib_mr *mr;
+	u64 *a, *b;
+
+	/* entry 0: 16 bytes at t+64; entry 1: 24 bytes at t+256 */
+	sge[0] = (struct ib_sge){ t->dma + 64, 12, lb->pd->local_dma_lkey };
+	sge[1] = (struct ib_sge){ t->dma + 256 + 4, 20,
+				  lb->pd->local_dma_lkey };
+	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 2);
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, sge, 2, 0x40000), 2);
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+	/* MR bytes 16..23 = entry 1 bytes 4..11 = t+264, 8-aligned */
+	a = (u64 *)(t->cpu + 264);
+	*a = 1000;
+	/* MR bytes 8..15 cross from entry 0 into entry 1 */
+	b = (u64 *)(t->cpu + 64 + 8);
+	*b = 0;
+
+	KUNIT_ASSERT_EQ(test, lb_atomic(lb, IB_WR_ATOMIC_FETCH_AND_ADD, res,
+					mr->iova + 16, mr->rkey, 0, 5),
+			IB_WC_SUCCESS);
+	lb_sync(lb, t);
+	lb_sync(lb, res);
+	KUNIT_EXPECT_EQ(test, *a, 1005);
+	KUNIT_EXPECT_EQ(test, *(u64 *)res->cpu, 1000);
+
+	KUNIT_ASSERT_EQ(test, lb_atomic(lb, IB_WR_ATOMIC_CMP_AND_SWP, res,
+					mr->iova + 16, mr->rkey, 1005, 77),
+			IB_WC_SUCCESS);
+	lb_sync(lb, t);
+	KUNIT_EXPECT_EQ(test, *a, 77);
+
+	KUNIT_EXPECT_EQ(test, lb_atomic(lb, IB_WR_ATOMIC_FETCH_AND_ADD, res,
+					mr->iova + 8, mr->rkey, 0, 5),
+			IB_WC_REM_ACCESS_ERR);
+	lb_sync(lb, t);
+	KUNIT_EXPECT_EQ(test, *a, 77);
+	KUNIT_EXPECT_EQ(test, *b, 0);
+}
+
+/* REG_MR on an MR that is already valid fails. */
+static void lb_reg_twice(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t;
+	struct ib_mr *mr = lb_gappy_target(lb, &t);
+
+	KUNIT_EXPECT_NE(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+}
+
+/* A SEND whose indirect lkey has a bad entry fails locally. */
+static void lb_send_bad_entry(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
+	struct lb_buf *r = lb_buf(lb, LB_MEM, LB_CANARY);
+	static const u32 one[][2] = { { 0, 100 } };
+	struct ib_mr *mr = lb_indirect(lb, s, one, 1, lb->pd2->local_dma_lkey,
+				       RW_ACCESS);
+	struct ib_sge ssge = { mr->iova, 100, mr->lkey };
+	struct ib_sge rsge = { r->dma, LB_MEM, lb->pd->local_dma_lkey };
+	struct ib_recv_wr rwr = { .sg_list = &rsge, .num_sge = 1 };
+	struct ib_send_wr swr = { .opcode = IB_WR_SEND, .sg_list = &ssge,
+				  .num_sge = 1 };
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, model);
+	memset(model, LB_CANARY, LB_MEM);
+	KUNIT_ASSERT_EQ(test, ib_post_recv(lb->qp[1], &rwr, NULL), 0);
+	KUNIT_EXPECT_EQ(test, lb_post_send(lb, lb->qp[0], &swr),
+			IB_WC_LOC_PROT_ERR);
+	lb_expect_mem(lb, r, model, "receive buffer");
+}
+
+/* Allocation limits and the capability. */
+static void lb_alloc_limits(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	u32 max = lb->dev->attrs.max_indirect_reg_list_len;
+	struct ib_mr *mr;
+
+	KUNIT_EXPECT_TRUE(test, lb->dev->attrs.kernel_cap_flags &
+				IBK_SG_GAPS_REG);
+	KUNIT_ASSERT_GT(test, max, 0);
+	mr = ib_alloc_mr(lb->pd, IB_MR_TYPE_INDIRECT, max + 1);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(mr), -EINVAL);
+	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, max);
+	KUNIT_EXPECT_EQ(test, mr->max_num_sg, max);
+	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_SG_GAPS, 16);
+	KUNIT_EXPECT_EQ(test, mr->type, IB_MR_TYPE_SG_GAPS);
+}
+
+static const struct ib_gid_attr *lb_find_gid(struct ib_device *dev)
+{
+	const struct ib_gid_attr *attr;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		attr = rdma_get_gid_attr(dev, 1, i);
+		if (IS_ERR(attr))
+			continue;
+		if (attr->gid_type == IB_GID_TYPE_ROCE_UDP_ENCAP &&
+		    ipv6_addr_v4mapped((struct in6_addr *)attr->gid.raw))
+			return attr;
+		rdma_put_gid_attr(attr);
+	}
+	return NULL;
+}
+
+static int lb_connect(struct lb *lb, struct ib_qp *qp, u32 peer)
+{
+	struct ib_qp_attr attr = {};
+	int ret;
+
+	attr.qp_state = IB_QPS_INIT;
+	attr.port_num = 1;
+	attr.qp_access_flags = IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_READ |
+			       IB_ACCESS_REMOTE_ATOMIC;
+	ret = ib_modify_qp(qp, &attr, IB_QP_STATE | IB_QP_PKEY_INDEX |
+			   IB_QP_PORT | IB_QP_ACCESS_FLAGS);
+	if (ret)
+		return ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.qp_state = IB_QPS_RTR;
+	attr.path_mtu = IB_MTU_1024;
+	attr.dest_qp_num = peer;
+	attr.max_dest_rd_atomic = 4;
+	attr.min_rnr_timer = 12;
+	attr.ah_attr.type = RDMA_AH_ATTR_TYPE_ROCE;
+	rdma_ah_set_port_num(&attr.ah_attr, 1);
+	rdma_ah_set_grh(&attr.ah_attr, &lb->gid->gid, 0, lb->gid->index, 1, 0);
+	ret = ib_modify_qp(qp, &attr, IB_QP_STATE | IB_QP_AV | IB_QP_PATH_MTU |
+			   IB_QP_DEST_QPN | IB_QP_RQ_PSN |
+			   IB_QP_MAX_DEST_RD_ATOMIC | IB_QP_MIN_RNR_TIMER);
+	if (ret)
+		return ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.qp_state = IB_QPS_RTS;
+	attr.timeout = 14;
+	attr.retry_cnt = 7;
+	attr.rnr_retry = 7;
+	attr.max_rd_atomic = 4;
+	return ib_modify_qp(qp, &attr, IB_QP_STATE | IB_QP_TIMEOUT |
+			    IB_QP_RETRY_CNT | IB_QP_RNR_RETRY | IB_QP_SQ_PSN |
+			    IB_QP_MAX_QP_RD_ATOMIC);
+}
+
+static void lb_exit(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	int i;
+
+	if (!lb)
+		return;
+	for (i = 0; i < 2; i++)
+		if (!IS_ERR_OR_NULL(lb->qp[i]))
+			ib_destroy_qp(lb->qp[i]);
+	for (i = lb->nmrs - 1; i >= 0; i--)
+		if (lb->mrs[i])
+			ib_dereg_mr(lb->mrs[i]);
+	for (i = 0; i < lb->nbufs; i++) {
+		ib_dma_unmap_single(lb->dev, lb->bufs[i].dma, lb->bufs[i].len,
+				    DMA_BIDIRECTIONAL);
+		kfree(lb->bufs[i].cpu);
+	}
+	if (!IS_ERR_OR_NULL(lb->scq))
+		ib_free_cq(lb->scq);
+	if (!IS_ERR_OR_NULL(lb->rcq))
+		ib_free_cq(lb->rcq);
+	if (!IS_ERR_OR_NULL(lb->pd2))
+		ib_dealloc_pd(lb->pd2);
+	if (!IS_ERR_OR_NULL(lb->pd))
+		ib_dealloc_pd(lb->pd);
+	if (lb->gid)
+		rdma_put_gid_attr(lb->gid);
+	if (lb->dev)
+		ib_device_put(lb->dev);
+	test->priv = NULL;
+}
+
+static int lb_init(struct kunit *test)
+{
+	struct ib_qp_init_attr qpa = {};
+	struct net_device *nd;
+	struct lb *lb;
+	int i;
+
+	lb = kunit_kzalloc(test, sizeof(*lb), GFP_KERNEL);
+	if (!lb)
+		return -ENOMEM;
+	lb->test = test;
+	test->priv = lb;
+
+	nd = dev_get_by_name(&init_net, netdev);
+	if (!nd) {
+		kunit_err(test, "no netdev %s", netdev);
+		return -ENODEV;
+	}
+	lb->dev = ib_device_get_by_netdev(nd, RDMA_DRIVER_UNKNOWN);
+	dev_put(nd);
+	if (!lb->dev) {
+		kunit_err(test, "no RDMA device on %s", netdev);
+		return -ENODEV;
+	}
+	if (!(lb->dev->attrs.kernel_cap_flags & IBK_INDIRECT_REG)) {
+		kunit_err(test, "%s lacks IBK_INDIRECT_REG", dev_name(&lb->dev->dev));
+		goto err;
+	}
+	lb->gid = lb_find_gid(lb->dev);
+	if (!lb->gid) {
+		kunit_err(test, "no RoCEv2 IPv4 GID on %s", netdev);
+		goto err;
+	}
+	lb->pd = ib_alloc_pd(lb->dev, 0);
+	lb->pd2 = ib_alloc_pd(lb->dev, 0);
+	lb->scq = ib_alloc_cq(lb->dev, NULL, 64, 0, IB_POLL_DIRECT);
+	lb->rcq = ib_alloc_cq(lb->dev, NULL, 64, 0, IB_POLL_DIRECT);
+	if (IS_ERR(lb->pd) || IS_ERR(lb->pd2) || IS_ERR(lb->scq) ||
+	    IS_ERR(lb->rcq))
+		goto err;
+
+	qpa.send_cq = lb->scq;
+	qpa.recv_cq = lb->rcq;
+	qpa.cap.max_send_wr = 32;
+	qpa.cap.max_recv_wr = 32;
+	qpa.cap.max_send_sge = 2;
+	qpa.cap.max_recv_sge = 2;
+	qpa.sq_sig_type = IB_SIGNAL_REQ_WR;
+	qpa.qp_type = IB_QPT_RC;
+	for (i = 0; i < 2; i++) {
+		lb->qp[i] = ib_create_qp(lb->pd, &qpa);
+		if (IS_ERR(lb->qp[i]))
+			goto err;
+	}
+	if (lb_connect(lb, lb->qp[0], lb->qp[1]->qp_num) ||
+	    lb_connect(lb, lb->qp[1], lb->qp[0]->qp_num)) {
+		kunit_err(test, "cannot connect the QPs");
+		goto err;
+	}
+	return 0;
+
+err:
+	lb_exit(test);
+	return -EIO;
+}
+
+static struct kunit_case lb_cases[] = {
+	KUNIT_CASE(lb_alloc_limits),
+	KUNIT_CASE(lb_write_through_rkey),
+	KUNIT_CASE(lb_read_through_rkey),
+	KUNIT_CASE(lb_send_recv_lkeys),
+	KUNIT_CASE(lb_write_from_lkey),
+	KUNIT_CASE(lb_map_mr_sg_gappy),
+	KUNIT_CASE(lb_out_of_range_end),
+	KUNIT_CASE(lb_out_of_range_start),
+	KUNIT_CASE(lb_local_invalidate),
+	KUNIT_CASE(lb_remote_invalidate),
+	KUNIT_CASE(lb_rkey_rotation),
+	KUNIT_CASE(lb_entry_other_pd),
+	KUNIT_CASE(lb_entry_indirect),
+	KUNIT_CASE(lb_entry_needs_local_write),
+	KUNIT_CASE(lb_needs_remote_write),
+	KUNIT_CASE(lb_entry_deregistered),
+	KUNIT_CASE(lb_atomic_misaligned),
+	KUNIT_CASE(lb_atomic_ok_and_crossing),
+	KUNIT_CASE(lb_reg_twice),
+	KUNIT_CASE(lb_send_bad_entry),
+	{}
+};
+
+static struct kunit_suite lb_suite = {
+	.name = "ib_indirect_mr_loopback",
+	.init = lb_init,
+	.exit = lb_exit,
+	.test_cases = lb_cases,
+};
+
+kunit_test_suite(lb_suite);
+
+MODULE_DESCRIPTION("Loopback tests of RDMA indirect memory registration");
+MODULE_LICENSE("Dual BSD/GPL");

@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Indirect memory registration over soft-RoCE, with real work requests:
+# create rxe0 on a dummy netdev, load the loopback test module (a KUnit
+# suite that connects two RC QPs of rxe0 and checks every byte moved
+# through indirect MRs), report its results, unload it and check that it
+# left no MR behind.
+
+DIR=$(dirname "$0")
+. "$DIR/../kselftest/ktap_helpers.sh"
+. "$DIR/rxe_lib.sh"
+
+MOD=indirect_mr_loopback_test
+SUITE=ib_indirect_mr_loopback
+RESULTS=/sys/kernel/debug/kunit/$SUITE/results
+
+ktap_print_header
+rxe_require ip rdma modprobe
+[ "$(id -u)" = 0 ] || { ktap_skip_all "needs root"; exit "$KSFT_SKIP"; }
+ktap_set_plan 3
+
+cleanup()
+{
+	modprobe -r "$MOD" >/dev/null 2>&1
+	rxe_cleanup
+}
+trap cleanup EXIT
+cleanup
+rxe_netdev_up || ktap_exit_fail_msg "cannot create $RXE_NETDEV"
+rdma link add "$RXE_DEV" type rxe netdev "$RXE_NETDEV" ||
+	ktap_exit_fail_msg "rdma link add failed"
+
+if ! modprobe "$MOD" netdev="$RXE_NETDEV"; then
+	ktap_test_fail "modprobe $MOD"
+else
+	ktap_test_pass "modprobe $MOD"
+fi
+
+# The suite's own KTAP, nested: every case counts.
+suite_passed()
+{
+	[ -r "$RESULTS" ] || { ktap_print_msg "no $RESULTS"; return 1; }
+	sed 's/^/    /' "$RESULTS"
+	grep -q "^ok 1 $SUITE\$" "$RESULTS"
+}
+ktap_test_result "KUnit suite $SUITE" suite_passed
+
+no_mr_left()
+{
+	modprobe -r "$MOD" || return 1
+	[ -z "$(rdma resource show mr dev "$RXE_DEV" 2>/dev/null)" ]
+}
+ktap_test_result "unloading leaves no MR on $RXE_DEV" no_mr_left
+
+ktap_finished
