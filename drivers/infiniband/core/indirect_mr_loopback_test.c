@@ -14,6 +14,7 @@
 
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <linux/etherdevice.h>
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
 #include <linux/scatterlist.h>
@@ -23,6 +24,11 @@
 static char *netdev = "dummy0";
 module_param(netdev, charp, 0444);
 MODULE_PARM_DESC(netdev, "netdev of the RDMA device under test");
+
+static unsigned int hold_ms;
+module_param(hold_ms, uint, 0444);
+MODULE_PARM_DESC(hold_ms,
+		 "keep the first case's MR registered this long (for a demo)");
 
 #define LB_MEM		(3 * PAGE_SIZE)	/* target and source buffers */
 #define LB_CANARY	0xc5
@@ -42,6 +48,7 @@ struct lb {
 	struct ib_cq		*scq, *rcq;
 	struct ib_qp		*qp[2];	/* [0] requester, [1] responder */
 	const struct ib_gid_attr *gid;
+	u8			dmac[ETH_ALEN];	/* loopback: our own */
 	struct ib_mr		*mrs[LB_MAX_MRS];
 	int			nmrs;
 	struct lb_buf		bufs[8];
@@ -278,17 +285,23 @@ static void lb_write_through_rkey(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mr->length, gappy_total());
 	lb_model(model, t->cpu, LB_MEM, s->cpu, gappy_total(), gappy_pieces,
 		 ARRAY_SIZE(gappy_pieces));
+	kunit_info(test, "%zu entries at byte offsets in one buffer -> one MR: rkey %#x iova %#llx length %llu",
+		   ARRAY_SIZE(gappy_pieces), mr->rkey, mr->iova, mr->length);
 	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma,
 				      gappy_total(), lb->pd->local_dma_lkey,
 				      mr->iova, mr->rkey), IB_WC_SUCCESS);
 	lb_expect_mem(lb, t, model, "target");
+	kunit_info(test, "RDMA WRITE of %u bytes through the rkey: all %lu bytes of the buffer match the model",
+		   gappy_total(), LB_MEM);
+	if (hold_ms)
+		msleep(hold_ms);
 
-	/* a write into the middle: from byte 999 (last of entry 0), 4000 B */
+	/* a write into the middle: from byte 999 (last of entry 0), 3400 B */
 	lb_pattern(s, 77);
 	memcpy(model, t->cpu, LB_MEM);
 	{
 		u8 *src = s->cpu;
-		u32 off = 999, left = 4000, i, base = 0;
+		u32 off = 999, left = 3400, i, base = 0;
 
 		for (i = 0; i < ARRAY_SIZE(gappy_pieces) && left; i++) {
 			u32 plen = gappy_pieces[i][1];
@@ -304,10 +317,11 @@ static void lb_write_through_rkey(struct kunit *test)
 			base += plen;
 		}
 	}
-	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 4000,
+	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 3400,
 				      lb->pd->local_dma_lkey, mr->iova + 999,
 				      mr->rkey), IB_WC_SUCCESS);
 	lb_expect_mem(lb, t, model, "target after partial write");
+	kunit_info(test, "RDMA WRITE of 3400 bytes at MR offset 999 (last byte of entry 0 onwards): buffer matches the model");
 }
 
 /* RDMA READ through an indirect rkey gathers the entries, in order. */
@@ -682,14 +696,27 @@ static void lb_entry_deregistered(struct kunit *test)
 			      IB_WC_REM_ACCESS_ERR);
 }
 
-/* An atomic that is not 8-byte aligned in the MR's address space. */
+/*
+ * Atomics must be 8-byte aligned in the MR's address space (rxe refuses
+ * such a work request when it is posted) and where they resolve to: an
+ * entry starting 4 bytes into a word makes an aligned iova resolve to an
+ * unaligned address, which the responder rejects as an invalid request.
+ */
 static void lb_atomic_misaligned(struct kunit *test)
 {
 	struct lb *lb = test->priv;
 	struct lb_buf *t = lb_buf(lb, LB_MEM, 0);
 	struct lb_buf *res = lb_buf(lb, 8, 0);
-	struct ib_sge sge = { t->dma + 256, 64, lb->pd->local_dma_lkey };
+	struct ib_sge sge = { t->dma + 256 + 4, 64, lb->pd->local_dma_lkey };
 	struct ib_mr *mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 1);
+	struct ib_sge rsge = { res->dma, 8, lb->pd->local_dma_lkey };
+	struct ib_atomic_wr wr = {
+		.wr.opcode = IB_WR_ATOMIC_FETCH_AND_ADD,
+		.wr.sg_list = &rsge,
+		.wr.num_sge = 1,
+		.wr.send_flags = IB_SEND_SIGNALED,
+		.compare_add = 5,
+	};
 	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, model);
@@ -697,8 +724,13 @@ static void lb_atomic_misaligned(struct kunit *test)
 	memcpy(model, t->cpu, LB_MEM);
 	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, &sge, 1, 0x40000), 1);
 	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+
+	wr.remote_addr = mr->iova + 4;
+	wr.rkey = mr->rkey;
+	KUNIT_EXPECT_EQ(test, ib_post_send(lb->qp[0], &wr.wr, NULL), -EINVAL);
+
 	KUNIT_EXPECT_EQ(test, lb_atomic(lb, IB_WR_ATOMIC_FETCH_AND_ADD, res,
-					mr->iova + 4, mr->rkey, 0, 5),
+					mr->iova + 8, mr->rkey, 0, 5),
 			IB_WC_REM_INV_REQ_ERR);
 	lb_expect_mem(lb, t, model, "target");
 }
@@ -759,7 +791,24 @@ static void lb_reg_twice(struct kunit *test)
 	KUNIT_EXPECT_NE(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
 }
 
-/* A SEND whose indirect lkey has a bad entry fails locally. */
+static int lb_new_qps(struct lb *lb);
+
+/* SEND from @sge to a posted receive; the send's status. */
+static int lb_send_to(struct lb *lb, struct ib_sge *sge, struct lb_buf *r)
+{
+	struct ib_sge rsge = { r->dma, r->len, lb->pd->local_dma_lkey };
+	struct ib_recv_wr rwr = { .sg_list = &rsge, .num_sge = 1 };
+	struct ib_send_wr swr = { .opcode = IB_WR_SEND, .sg_list = sge,
+				  .num_sge = 1 };
+
+	KUNIT_ASSERT_EQ(lb->test, ib_post_recv(lb->qp[1], &rwr, NULL), 0);
+	return lb_post_send(lb, lb->qp[0], &swr);
+}
+
+/*
+ * A SEND whose indirect lkey has a bad entry fails locally with the
+ * status a SEND with that bad lkey used directly gets, and sends nothing.
+ */
 static void lb_send_bad_entry(struct kunit *test)
 {
 	struct lb *lb = test->priv;
@@ -768,18 +817,20 @@ static void lb_send_bad_entry(struct kunit *test)
 	static const u32 one[][2] = { { 0, 100 } };
 	struct ib_mr *mr = lb_indirect(lb, s, one, 1, lb->pd2->local_dma_lkey,
 				       RW_ACCESS);
-	struct ib_sge ssge = { mr->iova, 100, mr->lkey };
-	struct ib_sge rsge = { r->dma, LB_MEM, lb->pd->local_dma_lkey };
-	struct ib_recv_wr rwr = { .sg_list = &rsge, .num_sge = 1 };
-	struct ib_send_wr swr = { .opcode = IB_WR_SEND, .sg_list = &ssge,
-				  .num_sge = 1 };
+	struct ib_sge direct = { s->dma, 100, lb->pd2->local_dma_lkey };
+	struct ib_sge indirect = { mr->iova, 100, mr->lkey };
 	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	int want, got;
 
 	KUNIT_ASSERT_NOT_NULL(test, model);
 	memset(model, LB_CANARY, LB_MEM);
-	KUNIT_ASSERT_EQ(test, ib_post_recv(lb->qp[1], &rwr, NULL), 0);
-	KUNIT_EXPECT_EQ(test, lb_post_send(lb, lb->qp[0], &swr),
-			IB_WC_LOC_PROT_ERR);
+	want = lb_send_to(lb, &direct, r);
+	KUNIT_EXPECT_NE(test, want, IB_WC_SUCCESS);
+	KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+	got = lb_send_to(lb, &indirect, r);
+	KUNIT_EXPECT_EQ(test, got, want);
+	kunit_info(test, "bad entry: status %d, bad direct lkey: status %d",
+		   got, want);
 	lb_expect_mem(lb, r, model, "receive buffer");
 }
 
@@ -820,6 +871,7 @@ static const struct ib_gid_attr *lb_find_gid(struct ib_device *dev)
 
 static int lb_connect(struct lb *lb, struct ib_qp *qp, u32 peer)
 {
+	union ib_gid dgid = lb->gid->gid;	/* loopback: our own GID */
 	struct ib_qp_attr attr = {};
 	int ret;
 
@@ -840,7 +892,9 @@ static int lb_connect(struct lb *lb, struct ib_qp *qp, u32 peer)
 	attr.min_rnr_timer = 12;
 	attr.ah_attr.type = RDMA_AH_ATTR_TYPE_ROCE;
 	rdma_ah_set_port_num(&attr.ah_attr, 1);
-	rdma_ah_set_grh(&attr.ah_attr, &lb->gid->gid, 0, lb->gid->index, 1, 0);
+	rdma_ah_set_grh(&attr.ah_attr, &dgid, 0, lb->gid->index, 1, 0);
+	/* kernel users resolve the destination MAC themselves */
+	memcpy(attr.ah_attr.roce.dmac, lb->dmac, ETH_ALEN);
 	ret = ib_modify_qp(qp, &attr, IB_QP_STATE | IB_QP_AV | IB_QP_PATH_MTU |
 			   IB_QP_DEST_QPN | IB_QP_RQ_PSN |
 			   IB_QP_MAX_DEST_RD_ATOMIC | IB_QP_MIN_RNR_TIMER);
@@ -856,6 +910,39 @@ static int lb_connect(struct lb *lb, struct ib_qp *qp, u32 peer)
 	return ib_modify_qp(qp, &attr, IB_QP_STATE | IB_QP_TIMEOUT |
 			    IB_QP_RETRY_CNT | IB_QP_RNR_RETRY | IB_QP_SQ_PSN |
 			    IB_QP_MAX_QP_RD_ATOMIC);
+}
+
+/* (Re)create the two QPs and connect them to each other. */
+static int lb_new_qps(struct lb *lb)
+{
+	struct ib_qp_init_attr qpa = {
+		.send_cq = lb->scq,
+		.recv_cq = lb->rcq,
+		.cap.max_send_wr = 32,
+		.cap.max_recv_wr = 32,
+		.cap.max_send_sge = 2,
+		.cap.max_recv_sge = 2,
+		.sq_sig_type = IB_SIGNAL_REQ_WR,
+		.qp_type = IB_QPT_RC,
+	};
+	struct ib_wc wc;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!IS_ERR_OR_NULL(lb->qp[i]))
+			ib_destroy_qp(lb->qp[i]);
+		lb->qp[i] = ib_create_qp(lb->pd, &qpa);
+		if (IS_ERR(lb->qp[i]))
+			return PTR_ERR(lb->qp[i]);
+	}
+	/* completions of the old QPs are gone with them */
+	while (ib_poll_cq(lb->scq, 1, &wc) > 0 ||
+	       ib_poll_cq(lb->rcq, 1, &wc) > 0)
+		;
+	if (lb_connect(lb, lb->qp[0], lb->qp[1]->qp_num) ||
+	    lb_connect(lb, lb->qp[1], lb->qp[0]->qp_num))
+		return -EIO;
+	return 0;
 }
 
 static void lb_exit(struct kunit *test)
@@ -893,10 +980,8 @@ static void lb_exit(struct kunit *test)
 
 static int lb_init(struct kunit *test)
 {
-	struct ib_qp_init_attr qpa = {};
 	struct net_device *nd;
 	struct lb *lb;
-	int i;
 
 	lb = kunit_kzalloc(test, sizeof(*lb), GFP_KERNEL);
 	if (!lb)
@@ -910,6 +995,7 @@ static int lb_init(struct kunit *test)
 		return -ENODEV;
 	}
 	lb->dev = ib_device_get_by_netdev(nd, RDMA_DRIVER_UNKNOWN);
+	ether_addr_copy(lb->dmac, nd->dev_addr);
 	dev_put(nd);
 	if (!lb->dev) {
 		kunit_err(test, "no RDMA device on %s", netdev);
@@ -932,22 +1018,8 @@ static int lb_init(struct kunit *test)
 	    IS_ERR(lb->rcq))
 		goto err;
 
-	qpa.send_cq = lb->scq;
-	qpa.recv_cq = lb->rcq;
-	qpa.cap.max_send_wr = 32;
-	qpa.cap.max_recv_wr = 32;
-	qpa.cap.max_send_sge = 2;
-	qpa.cap.max_recv_sge = 2;
-	qpa.sq_sig_type = IB_SIGNAL_REQ_WR;
-	qpa.qp_type = IB_QPT_RC;
-	for (i = 0; i < 2; i++) {
-		lb->qp[i] = ib_create_qp(lb->pd, &qpa);
-		if (IS_ERR(lb->qp[i]))
-			goto err;
-	}
-	if (lb_connect(lb, lb->qp[0], lb->qp[1]->qp_num) ||
-	    lb_connect(lb, lb->qp[1], lb->qp[0]->qp_num)) {
-		kunit_err(test, "cannot connect the QPs");
+	if (lb_new_qps(lb)) {
+		kunit_err(test, "cannot create and connect the QPs");
 		goto err;
 	}
 	return 0;
