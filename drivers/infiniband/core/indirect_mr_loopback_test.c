@@ -55,8 +55,11 @@ struct lb {
 	int			nbufs;
 };
 
-/* A gappy list: byte offsets, odd lengths, one byte, out of order. */
-static const struct { u32 off, len; } gappy[] = {
+/*
+ * A gappy list of (offset, length) pieces of one buffer: byte offsets,
+ * odd lengths, one byte, a page crossed, out of order.
+ */
+static const u32 gappy_pieces[][2] = {
 	{ 5, 1000 }, { 2000, 1 }, { 4090, 3000 }, { 8000, 77 }, { 1500, 333 },
 };
 
@@ -64,8 +67,8 @@ static u32 gappy_total(void)
 {
 	u32 i, t = 0;
 
-	for (i = 0; i < ARRAY_SIZE(gappy); i++)
-		t += gappy[i].len;
+	for (i = 0; i < ARRAY_SIZE(gappy_pieces); i++)
+		t += gappy_pieces[i][1];
 	return t;
 }
 
@@ -216,7 +219,7 @@ static struct ib_mr *lb_indirect(struct lb *lb, struct lb_buf *b,
 				 int access)
 {
 	struct kunit *test = lb->test;
-	struct ib_sge sge[ARRAY_SIZE(gappy)];
+	struct ib_sge sge[ARRAY_SIZE(gappy_pieces)];
 	struct ib_mr *mr;
 	int i;
 
@@ -232,27 +235,52 @@ static struct ib_mr *lb_indirect(struct lb *lb, struct lb_buf *b,
 	return mr;
 }
 
-static const u32 gappy_pieces[][2] = {
-	{ 5, 1000 }, { 2000, 1 }, { 4090, 3000 }, { 8000, 77 }, { 1500, 333 },
-};
-
 #define RW_ACCESS (IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE | \
 		   IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC)
 
-/* The model: @len bytes of @src laid through @pieces into a copy of @mem. */
-static void lb_model(u8 *model, const u8 *mem, size_t mem_len, const u8 *src,
-		     u32 len, const u32 (*pieces)[2], int n)
+/*
+ * The model of a write: @len bytes of @src laid into a copy of @mem
+ * through @pieces, from byte @off of their concatenation on.
+ */
+static void lb_model_at(u8 *model, const u8 *mem, size_t mem_len,
+			const u8 *src, u32 off, u32 len,
+			const u32 (*pieces)[2], int n)
 {
 	int i;
 
 	memcpy(model, mem, mem_len);
 	for (i = 0; i < n && len; i++) {
-		u32 c = min(len, pieces[i][1]);
+		u32 plen = pieces[i][1], c;
 
-		memcpy(model + pieces[i][0], src, c);
+		if (off >= plen) {
+			off -= plen;
+			continue;
+		}
+		c = min(len, plen - off);
+		memcpy(model + pieces[i][0] + off, src, c);
 		src += c;
 		len -= c;
+		off = 0;
 	}
+}
+
+static void lb_model(u8 *model, const u8 *mem, size_t mem_len, const u8 *src,
+		     u32 len, const u32 (*pieces)[2], int n)
+{
+	lb_model_at(model, mem, mem_len, src, 0, len, pieces, n);
+}
+
+/* The model of a read: the concatenation of @pieces of @mem. */
+static u32 lb_gather(u8 *dst, const u8 *mem, const u32 (*pieces)[2], int n)
+{
+	u32 pos = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		memcpy(dst + pos, mem + pieces[i][0], pieces[i][1]);
+		pos += pieces[i][1];
+	}
+	return pos;
 }
 
 static void lb_expect_mem(struct lb *lb, struct lb_buf *b, const u8 *model,
@@ -298,25 +326,8 @@ static void lb_write_through_rkey(struct kunit *test)
 
 	/* a write into the middle: from byte 999 (last of entry 0), 3400 B */
 	lb_pattern(s, 77);
-	memcpy(model, t->cpu, LB_MEM);
-	{
-		u8 *src = s->cpu;
-		u32 off = 999, left = 3400, i, base = 0;
-
-		for (i = 0; i < ARRAY_SIZE(gappy_pieces) && left; i++) {
-			u32 plen = gappy_pieces[i][1];
-
-			if (off < base + plen) {
-				u32 in = off - base, c = min(left, plen - in);
-
-				memcpy(model + gappy_pieces[i][0] + in, src, c);
-				src += c;
-				left -= c;
-				off += c;
-			}
-			base += plen;
-		}
-	}
+	lb_model_at(model, t->cpu, LB_MEM, s->cpu, 999, 3400, gappy_pieces,
+		    ARRAY_SIZE(gappy_pieces));
 	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 3400,
 				      lb->pd->local_dma_lkey, mr->iova + 999,
 				      mr->rkey), IB_WC_SUCCESS);
@@ -331,19 +342,13 @@ static void lb_read_through_rkey(struct kunit *test)
 	struct lb_buf *t = lb_buf(lb, LB_MEM, 0);
 	struct lb_buf *d = lb_buf(lb, LB_MEM, LB_CANARY);
 	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
-	u8 *src_model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
 	struct ib_mr *mr;
-	u32 i, pos = 0;
+	u32 pos;
 
-	KUNIT_ASSERT_TRUE(test, model && src_model);
+	KUNIT_ASSERT_NOT_NULL(test, model);
 	lb_pattern(t, 3);
-	for (i = 0; i < ARRAY_SIZE(gappy_pieces); i++) {
-		memcpy(src_model + pos, t->cpu + gappy_pieces[i][0],
-		       gappy_pieces[i][1]);
-		pos += gappy_pieces[i][1];
-	}
 	memset(model, LB_CANARY, LB_MEM);
-	memcpy(model, src_model, pos);
+	pos = lb_gather(model, t->cpu, gappy_pieces, ARRAY_SIZE(gappy_pieces));
 	mr = lb_indirect(lb, t, gappy_pieces, ARRAY_SIZE(gappy_pieces),
 			 lb->pd->local_dma_lkey, RW_ACCESS);
 	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_READ, d->dma, pos,
@@ -369,14 +374,11 @@ static void lb_send_recv_lkeys(struct kunit *test)
 	struct ib_send_wr swr = { .opcode = IB_WR_SEND, .sg_list = &ssge,
 				  .num_sge = 1 };
 	struct ib_wc wc;
-	u32 i, pos = 0;
+	u32 pos;
 
 	KUNIT_ASSERT_TRUE(test, model && msg);
 	lb_pattern(s, 11);
-	for (i = 0; i < ARRAY_SIZE(spieces); i++) {
-		memcpy(msg + pos, s->cpu + spieces[i][0], spieces[i][1]);
-		pos += spieces[i][1];
-	}
+	pos = lb_gather(msg, s->cpu, spieces, ARRAY_SIZE(spieces));
 	smr = lb_indirect(lb, s, spieces, ARRAY_SIZE(spieces),
 			  lb->pd->local_dma_lkey, RW_ACCESS);
 	tmr = lb_indirect(lb, t, gappy_pieces, ARRAY_SIZE(gappy_pieces),
@@ -402,17 +404,12 @@ static void lb_write_from_lkey(struct kunit *test)
 	struct lb_buf *t = lb_buf(lb, LB_MEM, LB_CANARY);
 	static const u32 whole[][2] = { { 0, 3 * 4096 } };
 	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
-	u32 i, pos = 0;
 	struct ib_mr *smr, *tmr;
 
 	KUNIT_ASSERT_NOT_NULL(test, model);
 	lb_pattern(s, 23);
 	memset(model, LB_CANARY, LB_MEM);
-	for (i = 0; i < ARRAY_SIZE(gappy_pieces); i++) {
-		memcpy(model + pos, s->cpu + gappy_pieces[i][0],
-		       gappy_pieces[i][1]);
-		pos += gappy_pieces[i][1];
-	}
+	lb_gather(model, s->cpu, gappy_pieces, ARRAY_SIZE(gappy_pieces));
 	smr = lb_indirect(lb, s, gappy_pieces, ARRAY_SIZE(gappy_pieces),
 			  lb->pd->local_dma_lkey, RW_ACCESS);
 	tmr = lb_indirect(lb, t, whole, 1, lb->pd->local_dma_lkey, RW_ACCESS);
@@ -469,6 +466,20 @@ static void lb_map_mr_sg_gappy(struct kunit *test)
 					LB_CANARY);
 		total += sizes[i][1];
 	}
+}
+
+/* A valid fast-registered MR over the first page of @b, with @access. */
+static struct ib_mr *lb_fast_mr(struct lb *lb, struct lb_buf *b, int access)
+{
+	struct ib_mr *mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_MEM_REG, 1);
+	struct scatterlist sg;
+
+	sg_init_one(&sg, b->cpu, PAGE_SIZE);
+	sg_dma_address(&sg) = b->dma;
+	sg_dma_len(&sg) = PAGE_SIZE;
+	KUNIT_ASSERT_EQ(lb->test, ib_map_mr_sg(mr, &sg, 1, NULL, PAGE_SIZE), 1);
+	KUNIT_ASSERT_EQ(lb->test, lb_reg(lb, mr, access), IB_WC_SUCCESS);
+	return mr;
 }
 
 /* A remote write that must fail: status, and the target is untouched. */
@@ -611,18 +622,11 @@ static void lb_entry_needs_local_write(struct kunit *test)
 	struct lb *lb = test->priv;
 	struct lb_buf *t = lb_buf(lb, LB_MEM, 0);
 	struct lb_buf *d = lb_buf(lb, 64, LB_CANARY);
-	struct scatterlist sg;
 	struct ib_mr *frmr, *mr;
 	struct ib_sge sge;
 
 	lb_pattern(t, 9);
-	frmr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_MEM_REG, 1);
-	sg_init_one(&sg, t->cpu, PAGE_SIZE);
-	sg_dma_address(&sg) = t->dma;
-	sg_dma_len(&sg) = PAGE_SIZE;
-	KUNIT_ASSERT_EQ(test, ib_map_mr_sg(frmr, &sg, 1, NULL, PAGE_SIZE), 1);
-	KUNIT_ASSERT_EQ(test, lb_reg(lb, frmr, IB_ACCESS_REMOTE_READ),
-			IB_WC_SUCCESS);
+	frmr = lb_fast_mr(lb, t, IB_ACCESS_REMOTE_READ);
 
 	sge = (struct ib_sge){ frmr->iova + 16, 48, frmr->lkey };
 	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 1);
@@ -661,19 +665,12 @@ static void lb_entry_deregistered(struct kunit *test)
 	struct lb_buf *t = lb_buf(lb, LB_MEM, LB_CANARY);
 	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
 	static const u32 two[][2] = { { 0, 4096 }, { 8192, 100 } };
-	struct scatterlist sg;
 	struct ib_sge sge[2];
 	struct ib_mr *frmr, *mr;
 	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, model);
-	frmr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_MEM_REG, 1);
-	sg_init_one(&sg, t->cpu, PAGE_SIZE);
-	sg_dma_address(&sg) = t->dma;
-	sg_dma_len(&sg) = PAGE_SIZE;
-	KUNIT_ASSERT_EQ(test, ib_map_mr_sg(frmr, &sg, 1, NULL, PAGE_SIZE), 1);
-	KUNIT_ASSERT_EQ(test, lb_reg(lb, frmr, IB_ACCESS_LOCAL_WRITE),
-			IB_WC_SUCCESS);
+	frmr = lb_fast_mr(lb, t, IB_ACCESS_LOCAL_WRITE);
 	sge[0] = (struct ib_sge){ frmr->iova + two[0][0], two[0][1],
 				  frmr->lkey };
 	sge[1] = (struct ib_sge){ t->dma + two[1][0], two[1][1],
