@@ -4,6 +4,7 @@
 #
 #   make demo     build, boot, show soft-RoCE (rxe) working in the guest
 #   make check    build, static gates, boot, KUnit + kselftests; summary
+#   make bench    benchmarks (not tests): results in build/bench/
 #   make shell    interactive guest shell (serial console; 'exit' ends it)
 #   make patches  regenerate patches/ from commits in build/linux
 #   make kernel   build only
@@ -11,7 +12,7 @@
 #   make clean    remove build/ (ccache is kept)
 
 WB := workbench
-.PHONY: all demo check shell patches kernel deps tree gates clean
+.PHONY: all demo check bench shell patches kernel deps tree gates clean
 
 all: demo
 
@@ -29,6 +30,9 @@ demo: kernel
 
 check:
 	@$(WB)/check.sh
+
+bench:
+	@$(WB)/bench.sh
 
 shell: kernel
 	@$(WB)/vm.sh shell build/shell

@@ -46,6 +46,8 @@ cp "$res/vm/console.log" "$res/console.log" 2>/dev/null
 	# Every KUnit suite the project defines must have run.
 	for f in $(cd "$repo" && grep -rlE 'kunit_test_suites?\(' drivers include lib net 2>/dev/null); do
 		for s in $(sed -nE 's/^\s*\.name\s*=\s*"([^"]+)".*/\1/p' "$repo/$f"); do
+			# benchmark suites (marked slow) belong to make bench
+			case $s in *_bench) continue ;; esac
 			# built in: debugfs at the end; modules: inside a kselftest
 			grep -Eq "^[# ]*# Subtest: $s\$" "$res/kunit.ktap" \
 				"$res/kselftest.ktap" 2>/dev/null

@@ -50,7 +50,11 @@ esac
 
 cmdline="console=ttyS0 root=/dev/root rootfstype=9p"
 cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
-cmdline+=" init=$repo/workbench/guest/init panic=-1 ${WB_CMDLINE:-}"
+cmdline+=" init=$repo/workbench/guest/init panic=-1"
+# Benchmark suites are KUnit suites marked slow: only 'make bench' runs them.
+kfilter=${WB_KUNIT_FILTER-speed>slow}
+[ -n "$kfilter" ] && cmdline+=" kunit.filter=$kfilter"
+cmdline+=" ${WB_CMDLINE:-}"
 qemu=(qemu-system-x86_64 "${accel_args[@]}" -smp 2 -m "${WB_MEM:-2048}"
 	-kernel "$kernel" -append "$cmdline" -no-reboot -nic none
 	-fsdev local,id=root,path=/,readonly=on,security_model=none,multidevs=remap

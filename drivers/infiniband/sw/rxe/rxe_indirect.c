@@ -142,8 +142,10 @@ int rxe_ind_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sgl,
 		return i;
 	rxe_sge_list_reset(ind->list[i], sg_dma_address(sgl) + offset);
 	n = ib_sg_to_sge(ibmr, sgl, sg_nents, sg_offset, rxe_ind_set_sge);
-	if (n > 0)
+	if (n > 0) {
+		rxe_sge_list_index(ind->list[i]);
 		rxe_ind_commit(ind, i);
+	}
 	return n;
 }
 

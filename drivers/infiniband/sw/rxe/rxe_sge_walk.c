@@ -7,6 +7,8 @@
  * entries the access touches.
  */
 
+#include <linux/bitops.h>
+#include <linux/math64.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <kunit/visibility.h>
@@ -31,7 +33,8 @@ struct rxe_sge_list *rxe_sge_list_alloc(u32 max, gfp_t gfp)
 		return NULL;
 	list->sge = kvcalloc(max, sizeof(*list->sge), gfp);
 	list->start = kvcalloc(max, sizeof(*list->start), gfp);
-	if (!list->sge || !list->start) {
+	list->bucket = kvcalloc(max, sizeof(*list->bucket), gfp);
+	if (!list->sge || !list->start || !list->bucket) {
 		rxe_sge_list_free(list);
 		return NULL;
 	}
@@ -50,6 +53,7 @@ void rxe_sge_list_free(struct rxe_sge_list *list)
 		return;
 	kvfree(list->sge);
 	kvfree(list->start);
+	kvfree(list->bucket);
 	kfree(list);
 }
 EXPORT_SYMBOL_IF_KUNIT(rxe_sge_list_free);
@@ -64,6 +68,7 @@ void rxe_sge_list_reset(struct rxe_sge_list *list, u64 iova)
 	list->nents = 0;
 	list->iova = iova;
 	list->length = 0;
+	list->nbuckets = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(rxe_sge_list_reset);
 
@@ -91,6 +96,7 @@ int rxe_sge_list_add(struct rxe_sge_list *list, const struct ib_sge *sge)
 	list->start[list->nents] = list->length;
 	list->nents++;
 	list->length = length;
+	list->nbuckets = 0;	/* rxe_sge_list_index() rebuilds it */
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(rxe_sge_list_add);
@@ -129,9 +135,36 @@ int rxe_sge_list_set(struct rxe_sge_list *list, const struct ib_sge *sge,
 		list->length += sge[i].length;
 	}
 	list->nents = nents;
+	rxe_sge_list_index(list);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(rxe_sge_list_set);
+
+/**
+ * rxe_sge_list_index() - Build the bucket index of a complete list
+ * @list: the list, with at least one entry
+ *
+ * At most one bucket per entry, each at least as wide as the average
+ * entry, so that with lengths alike a bucket holds about one entry
+ * boundary.  One pass over the entries.
+ */
+void rxe_sge_list_index(struct rxe_sge_list *list)
+{
+	u64 width = div64_u64(list->length + list->nents - 1, list->nents);
+	u32 b, i = 0;
+
+	list->shift = width > 1 ? fls64(width - 1) : 0;
+	list->nbuckets = (list->length - 1) >> list->shift;
+	list->nbuckets++;
+	for (b = 0; b < list->nbuckets; b++) {
+		u64 offset = (u64)b << list->shift;
+
+		while (i + 1 < list->nents && list->start[i + 1] <= offset)
+			i++;
+		list->bucket[b] = i;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(rxe_sge_list_index);
 
 /**
  * rxe_sge_list_find() - The entry holding byte @offset of the list
@@ -142,17 +175,29 @@ EXPORT_SYMBOL_IF_KUNIT(rxe_sge_list_set);
  */
 u32 rxe_sge_list_find(const struct rxe_sge_list *list, u64 offset)
 {
-	u32 lo = 0, hi = list->nents - 1;
+	const u64 *start = list->start;
+	u32 n = list->nents;
 
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo + 1) / 2;
+	/* only the entries of the offset's bucket can hold it */
+	if (list->nbuckets) {
+		u32 b = offset >> list->shift;
+		u32 first = list->bucket[b];
+		u32 last = b + 1 < list->nbuckets ? list->bucket[b + 1] :
+			   list->nents - 1;
 
-		if (list->start[mid] <= offset)
-			lo = mid;
-		else
-			hi = mid - 1;
+		start += first;
+		n = last - first + 1;
 	}
-	return lo;
+
+	/* start[0] <= offset; halve the candidates */
+	while (n > 1) {
+		u32 half = n / 2;
+
+		if (start[half] <= offset)
+			start += half;
+		n -= half;
+	}
+	return start - list->start;
 }
 EXPORT_SYMBOL_IF_KUNIT(rxe_sge_list_find);
 

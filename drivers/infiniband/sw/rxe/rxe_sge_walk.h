@@ -21,6 +21,11 @@
  * @length: sum of the entry lengths
  * @sge: the entries
  * @start: @start[i] is the offset of entry i from @iova (prefix sums)
+ * @bucket: when @nbuckets is not 0, @bucket[b] is the entry holding
+ *	    offset b << @shift, so a lookup searches only the entries of one
+ *	    bucket: O(1) when lengths are alike, O(log n) at worst
+ * @nbuckets: buckets in use, 0 until rxe_sge_list_index()
+ * @shift: log2 of the bucket width in bytes
  */
 struct rxe_sge_list {
 	u32		max;
@@ -29,6 +34,9 @@ struct rxe_sge_list {
 	u64		length;
 	struct ib_sge	*sge;
 	u64		*start;
+	u32		*bucket;
+	u32		nbuckets;
+	u32		shift;
 };
 
 /**
@@ -53,6 +61,7 @@ void rxe_sge_list_reset(struct rxe_sge_list *list, u64 iova);
 int rxe_sge_list_add(struct rxe_sge_list *list, const struct ib_sge *sge);
 int rxe_sge_list_set(struct rxe_sge_list *list, const struct ib_sge *sge,
 		     u32 nents, u64 iova);
+void rxe_sge_list_index(struct rxe_sge_list *list);
 u32 rxe_sge_list_find(const struct rxe_sge_list *list, u64 offset);
 int rxe_sge_count(const struct rxe_sge_list *list, u64 iova, u64 length);
 int rxe_sge_walk(const struct rxe_sge_list *list, u64 iova, u64 length,

@@ -6,6 +6,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/ktime.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
 
@@ -393,12 +394,43 @@ static void rxe_sge_list_find_large(struct kunit *test)
 	rxe_sge_list_reset(list, 0);
 	for (i = 0; i < n; i++)
 		KUNIT_ASSERT_EQ(test, rxe_sge_list_add(list, &sge), 0);
-	KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, 0), 0);
-	KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, 2), 0);
-	KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, 3), 1);
-	KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, 3ULL * n - 1), n - 1);
-	KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, 3ULL * 40000 + 1), 40000);
-	KUNIT_EXPECT_EQ(test, rxe_sge_count(list, 2, 3ULL * (n - 1)), n);
+	/* without the bucket index (as appended), then with it */
+	for (i = 0; i < 2; i++) {
+		if (i)
+			rxe_sge_list_index(list);
+		KUNIT_EXPECT_EQ(test, list->nbuckets ? 1 : 0, i);
+		KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, 0), 0);
+		KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, 2), 0);
+		KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, 3), 1);
+		KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, 3ULL * n - 1),
+				n - 1);
+		KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, 3ULL * 40000 + 1),
+				40000);
+		KUNIT_EXPECT_EQ(test, rxe_sge_count(list, 2, 3ULL * (n - 1)), n);
+	}
+}
+
+/* Skewed lengths: one huge entry among many 1-byte ones, indexed. */
+static void rxe_sge_list_find_skewed(struct kunit *test)
+{
+	struct rxe_sge_list *list = make_list(test, 1024);
+	struct ib_sge sge = { .length = 1 };
+	u64 off = 0;
+	u32 i;
+
+	rxe_sge_list_reset(list, 0);
+	for (i = 0; i < 1024; i++) {
+		sge.length = i == 500 ? 1 << 20 : 1;
+		KUNIT_ASSERT_EQ(test, rxe_sge_list_add(list, &sge), 0);
+	}
+	rxe_sge_list_index(list);
+	for (i = 0; i < 1024; i++) {
+		u32 len = i == 500 ? 1 << 20 : 1;
+
+		KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, off), i);
+		KUNIT_EXPECT_EQ(test, rxe_sge_list_find(list, off + len - 1), i);
+		off += len;
+	}
 }
 
 static struct kunit_case rxe_sge_walk_cases[] = {
@@ -411,6 +443,7 @@ static struct kunit_case rxe_sge_walk_cases[] = {
 	KUNIT_CASE(rxe_sge_walk_stops_on_error),
 	KUNIT_CASE(rxe_sge_list_set_refuses),
 	KUNIT_CASE(rxe_sge_list_find_large),
+	KUNIT_CASE(rxe_sge_list_find_skewed),
 	{}
 };
 
@@ -419,7 +452,80 @@ static struct kunit_suite rxe_sge_walk_suite = {
 	.test_cases = rxe_sge_walk_cases,
 };
 
-kunit_test_suite(rxe_sge_walk_suite);
+/*
+ * Benchmark, not a test: the cost of finding the entry of a one-byte
+ * access at a random offset, for lists of 1 to 65536 entries, measured
+ * in one run.  Marked slow; 'make bench' runs it, 'make check' does not.
+ */
+#define BENCH_OFFSETS	1024
+#define BENCH_LOOKUPS	BIT(16)
+#define BENCH_REPS	7
+
+static int nop_seg(const struct rxe_sge_seg *seg, void *ctx)
+{
+	*(u64 *)ctx += seg->addr;
+	return 0;
+}
+
+static void rxe_sge_walk_bench_lookup(struct kunit *test)
+{
+	static const u32 sizes[] = { 1, 64, 4096, 65536 };
+	struct rxe_sge_list *list[ARRAY_SIZE(sizes)];
+	u64 *offs[ARRAY_SIZE(sizes)];
+	u64 ns[ARRAY_SIZE(sizes)], sink = 0;
+	struct ib_sge sge = { .lkey = 1 };
+	struct rnd_state rnd;
+	u32 i, j, k, rep;
+
+	prandom_seed_state(&rnd, 7);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		list[i] = make_list(test, sizes[i]);
+		offs[i] = kunit_kcalloc(test, BENCH_OFFSETS, sizeof(u64),
+					GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, offs[i]);
+		rxe_sge_list_reset(list[i], 0x1000);
+		sge.length = 4096 * 64 / sizes[i];	/* same MR length */
+		for (j = 0; j < sizes[i]; j++) {
+			sge.addr = j * 8192ULL + 512;
+			KUNIT_ASSERT_EQ(test, rxe_sge_list_add(list[i], &sge), 0);
+		}
+		rxe_sge_list_index(list[i]);
+		for (k = 0; k < BENCH_OFFSETS; k++)
+			offs[i][k] = 0x1000 + prandom_u32_state(&rnd) %
+					      list[i]->length;
+		ns[i] = U64_MAX;
+	}
+	/* the best of several interleaved repetitions, to damp noise */
+	for (rep = 0; rep < BENCH_REPS; rep++)
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			ktime_t t0 = ktime_get();
+
+			for (k = 0; k < BENCH_LOOKUPS; k++)
+				rxe_sge_walk(list[i],
+					     offs[i][k % BENCH_OFFSETS], 1,
+					     nop_seg, &sink);
+			ns[i] = min_t(u64, ns[i],
+				      ktime_to_ns(ktime_sub(ktime_get(), t0)));
+		}
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		kunit_info(test, "bench walker lookup: %u entries: %llu ns per lookup, %llu.%02llu x the 1-entry cost",
+			   sizes[i], ns[i] / BENCH_LOOKUPS, ns[i] / ns[0],
+			   ns[i] * 100 / ns[0] % 100);
+	KUNIT_EXPECT_NE(test, sink, 0);
+}
+
+static struct kunit_case rxe_sge_walk_bench_cases[] = {
+	KUNIT_CASE_SLOW(rxe_sge_walk_bench_lookup),
+	{}
+};
+
+static struct kunit_suite rxe_sge_walk_bench_suite = {
+	.name = "rxe_sge_walk_bench",
+	.test_cases = rxe_sge_walk_bench_cases,
+	.attr.speed = KUNIT_SPEED_SLOW,
+};
+
+kunit_test_suites(&rxe_sge_walk_suite, &rxe_sge_walk_bench_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the rxe indirect MR walker");
 MODULE_LICENSE("Dual BSD/GPL");

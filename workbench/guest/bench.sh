@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest job of 'make bench': the benchmark suites (KUnit suites marked
+# slow, named *_bench).  The built-in ones ran at boot (the host passed
+# kunit.filter_glob=*_bench); the loopback one runs on rxe0 here.
+wb_modules_setup || echo "wb: modules setup failed"
+exec > "$WB_OUT/bench.log" 2>&1
+ip link show dummy0 >/dev/null 2>&1 || ip link add dummy0 type dummy
+ip addr add 192.0.2.1/24 dev dummy0
+ip link set dummy0 up
+rdma link add rxe0 type rxe netdev dummy0
+modprobe indirect_mr_loopback_test netdev=dummy0
+for r in /sys/kernel/debug/kunit/*_bench/results; do
+	cat "$r"
+done
+modprobe -r indirect_mr_loopback_test
+rdma link delete rxe0
