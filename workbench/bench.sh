@@ -10,7 +10,7 @@ out=$repo/build/bench
 WB_KUNIT_FILTER= WB_CMDLINE="kunit.filter_glob=*_bench" \
 	"$here/vm.sh" bench "$out" "${WB_TIMEOUT:-1800}" || exit 1
 cat "$out/kunit.ktap" "$out/bench.log" > "$out/all.ktap"
-grep -o 'bench .*' "$out/all.ktap" | sort -u > "$out/results.txt"
+grep -o 'bench .*' "$out/all.ktap" | awk '!seen[$0]++' > "$out/results.txt"
 {
 	echo "# make bench, $(date -u +%Y-%m-%d), $(cat "$repo/build/.accel" 2>/dev/null || echo tcg) guest"
 	cat "$out/results.txt"

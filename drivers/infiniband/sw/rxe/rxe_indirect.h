@@ -11,9 +11,10 @@
 #include "rxe_sge_walk.h"
 
 /*
- * Longest list one indirect MR takes.  Each entry costs 24 bytes in each
- * of the MR's two lists (staged and live): 3 MiB per MR at this size.
- * The walker finds the first entry of an access in 16 steps.
+ * Longest list one indirect MR takes.  Each entry costs 28 bytes in each
+ * of the MR's two lists (staged and live): 3.5 MiB per MR at this size.
+ * The walker finds the first entry of an access through a bucket index,
+ * or in at most 16 steps of binary search.
  */
 #define RXE_MAX_INDIRECT_LIST_LEN	65536
 
