@@ -4,6 +4,7 @@
 #
 #   make demo     build, boot, show soft-RoCE (rxe) working in the guest
 #   make check    build, static gates, boot, KUnit + kselftests; summary
+#   make check-debug  the same tests on a KASAN/UBSAN/lockdep/kmemleak kernel
 #   make bench    benchmarks (not tests): results in build/bench/
 #   make shell    interactive guest shell (serial console; 'exit' ends it)
 #   make patches  regenerate patches/ from commits in build/linux
@@ -12,7 +13,7 @@
 #   make clean    remove build/ (ccache is kept)
 
 WB := workbench
-.PHONY: all demo check bench shell patches kernel deps tree gates clean
+.PHONY: all demo check check-debug bench shell patches kernel deps tree gates clean
 
 all: demo
 
@@ -30,6 +31,9 @@ demo: kernel
 
 check:
 	@$(WB)/check.sh
+
+check-debug:
+	@$(WB)/check.sh debug
 
 bench:
 	@$(WB)/bench.sh

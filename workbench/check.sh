@@ -2,18 +2,37 @@
 # SPDX-License-Identifier: GPL-2.0
 # make check: build, static gates, boot, KUnit + kselftests in the guest,
 # dmesg scan, one summary line.  Results land in build/results/.
+# check.sh debug (make check-debug): the same tests on the debug kernel
+# (workbench/config/debug.config, built in build/obj-debug), then a
+# kmemleak scan; results in build/results-debug/.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
+variant=${1:-}
 res=$repo/build/results
+extra=()
+if [ "$variant" = debug ]; then
+	res=$repo/build/results-debug
+	extra=("$repo/workbench/config/debug.config")
+	export WB_OBJ=$repo/build/obj-debug
+	export WB_MODROOT=$repo/build/modroot-debug
+	export WB_KSFT=$repo/build/kselftest-debug
+	export WB_MEM=${WB_MEM:-4096} WB_KMEMLEAK=1
+fi
 t0=$(date +%s)
 
-"$here/build.sh" || { echo "check: build failed"; echo "0 passed, 1 failed"; exit 1; }
+"$here/build.sh" "${WB_OBJ:-$repo/build/obj}" "${extra[@]}" ||
+	{ echo "check: build failed"; echo "0 passed, 1 failed"; exit 1; }
 rm -rf "$res"
 mkdir -p "$res"
 
-echo "check: static gates"
-"$here/gates.sh" > "$res/gates.ktap"
+if [ -z "$variant" ]; then
+	echo "check: static gates"
+	"$here/gates.sh" > "$res/gates.ktap"
+else
+	echo "KTAP version 1" > "$res/gates.ktap"	# make check runs them
+	echo "1..0" >> "$res/gates.ktap"
+fi
 
 echo "check: booting the guest"
 "$here/vm.sh" check "$res/vm" "${WB_TIMEOUT:-1200}"
@@ -22,6 +41,7 @@ cp "$res/vm/kunit.ktap" "$res/kunit.ktap" 2>/dev/null
 cp "$res/vm/kselftest.ktap" "$res/kselftest.ktap" 2>/dev/null
 cp "$res/vm/dmesg.txt" "$res/dmesg.txt" 2>/dev/null
 cp "$res/vm/console.log" "$res/console.log" 2>/dev/null
+cp "$res/vm/kmemleak.txt" "$res/kmemleak.txt" 2>/dev/null
 
 # Host-side checks of the guest run.
 {
@@ -42,6 +62,16 @@ cp "$res/vm/console.log" "$res/console.log" 2>/dev/null
 		grep -E -A12 "$pat" "$scan" | head -n 40 | sed 's/^/# /'
 	else
 		h "no WARN/BUG/Oops/KASAN/lockdep report in the guest log" $([ -s "$scan" ]; echo $?)
+	fi
+	if [ -n "${WB_KMEMLEAK:-}" ]; then
+		if [ ! -f "$res/kmemleak.txt" ]; then
+			h "kmemleak scan ran after the tests" 1
+		elif [ -s "$res/kmemleak.txt" ]; then
+			h "kmemleak reports no leak" 1
+			head -n 40 "$res/kmemleak.txt" | sed 's/^/# /'
+		else
+			h "kmemleak reports no leak" 0
+		fi
 	fi
 	# Every KUnit suite the project defines must have run.
 	for f in $(cd "$repo" && grep -rlE 'kunit_test_suites?\(' drivers include lib net 2>/dev/null); do

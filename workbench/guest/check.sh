@@ -5,3 +5,15 @@
 wb_modules_setup || echo "wb: modules setup failed"
 # The runner reopens /dev/stdout; give it a pipe, not a file on 9p.
 cd "$WB_KSFT" && ./run_kselftest.sh 2>&1 | cat > "$WB_OUT/kselftest.ktap"
+
+# The debug kernel: look for leaks once everything ran and was unloaded.
+if [ -n "$WB_KMEMLEAK" ]; then
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		echo scan > /sys/kernel/debug/kmemleak
+		sleep 1
+		echo scan > /sys/kernel/debug/kmemleak
+		cat /sys/kernel/debug/kmemleak > "$WB_OUT/kmemleak.txt"
+	else
+		echo "wb: no /sys/kernel/debug/kmemleak"
+	fi
+fi

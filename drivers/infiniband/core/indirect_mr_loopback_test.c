@@ -420,9 +420,22 @@ static void lb_write_from_lkey(struct kunit *test)
 	lb_expect_mem(lb, t, model, "target");
 }
 
-/* ib_map_mr_sg() on an indirect MR takes a gappy, byte-offset list. */
+static const enum ib_mr_type sg_types[] = {
+	IB_MR_TYPE_INDIRECT, IB_MR_TYPE_SG_GAPS,
+};
+
+static void sg_type_desc(const enum ib_mr_type *t, char *desc)
+{
+	strscpy(desc, *t == IB_MR_TYPE_INDIRECT ? "indirect" : "sg_gaps",
+		KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(sg_type, sg_types, sg_type_desc);
+
+/* ib_map_mr_sg() on an indirect or SG_GAPS MR takes a gappy list. */
 static void lb_map_mr_sg_gappy(struct kunit *test)
 {
+	const enum ib_mr_type type = *(const enum ib_mr_type *)test->param_value;
 	struct lb *lb = test->priv;
 	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
 	static const u32 sizes[][2] = { { 513, 700 }, { 1, 1 },
@@ -445,7 +458,7 @@ static void lb_map_mr_sg_gappy(struct kunit *test)
 	}
 	n = ib_dma_map_sg(lb->dev, sg, ARRAY_SIZE(sizes), DMA_BIDIRECTIONAL);
 	KUNIT_ASSERT_EQ(test, n, ARRAY_SIZE(sizes));
-	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, n);
+	mr = lb_alloc_mr(lb, lb->pd, type, n);
 	KUNIT_ASSERT_EQ(test, ib_map_mr_sg(mr, sg, n, NULL, PAGE_SIZE), n);
 	KUNIT_EXPECT_EQ(test, mr->length, total);
 	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
@@ -1033,7 +1046,7 @@ static struct kunit_case lb_cases[] = {
 	KUNIT_CASE(lb_read_through_rkey),
 	KUNIT_CASE(lb_send_recv_lkeys),
 	KUNIT_CASE(lb_write_from_lkey),
-	KUNIT_CASE(lb_map_mr_sg_gappy),
+	KUNIT_CASE_PARAM(lb_map_mr_sg_gappy, sg_type_gen_params),
 	KUNIT_CASE(lb_out_of_range_end),
 	KUNIT_CASE(lb_out_of_range_start),
 	KUNIT_CASE(lb_local_invalidate),
