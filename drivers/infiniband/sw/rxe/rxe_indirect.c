@@ -12,6 +12,7 @@
  * nothing written.
  */
 
+#include <linux/percpu.h>
 #include <rdma/restrack.h>
 
 #include "rxe.h"
@@ -23,6 +24,7 @@ struct rxe_ind {
 	atomic_t		users[2];	/* accesses in flight */
 	int			staged;		/* index into list[] */
 	int			filling;	/* list a map is writing */
+	bool			mapping;	/* a map is writing it */
 	int			live;		/* index, or -1 when not VALID */
 };
 
@@ -67,9 +69,10 @@ void rxe_ind_mr_cleanup(struct rxe_mr *mr)
 	mr->ind = NULL;
 }
 
+/* Pairs with the release in rxe_ind_put_live(): reads are done before. */
 static bool rxe_ind_list_free(struct rxe_ind *ind, int i)
 {
-	return i != ind->live && !atomic_read(&ind->users[i]);
+	return i != ind->live && !atomic_read_acquire(&ind->users[i]);
 }
 
 /*
@@ -80,26 +83,36 @@ static bool rxe_ind_list_free(struct rxe_ind *ind, int i)
  */
 static int rxe_ind_pick(struct rxe_ind *ind)
 {
+	unsigned long flags;
 	int i;
 
-	spin_lock_bh(&ind->lock);
+	spin_lock_irqsave(&ind->lock, flags);
 	i = ind->staged ^ 1;
 	if (!rxe_ind_list_free(ind, i)) {
 		i = ind->staged;
 		if (!rxe_ind_list_free(ind, i))
 			i = -EBUSY;
 	}
-	if (i >= 0)
+	if (ind->mapping)
+		i = -EBUSY;		/* maps on one MR must not overlap */
+	if (i >= 0) {
 		ind->filling = i;
-	spin_unlock_bh(&ind->lock);
+		ind->mapping = true;
+	}
+	spin_unlock_irqrestore(&ind->lock, flags);
 	return i;
 }
 
-static void rxe_ind_commit(struct rxe_ind *ind, int i)
+/* End a map: on success the list it wrote becomes the staged one. */
+static void rxe_ind_commit(struct rxe_ind *ind, int i, bool ok)
 {
-	spin_lock_bh(&ind->lock);
-	ind->staged = i;
-	spin_unlock_bh(&ind->lock);
+	unsigned long flags;
+
+	spin_lock_irqsave(&ind->lock, flags);
+	if (ok)
+		ind->staged = i;
+	ind->mapping = false;
+	spin_unlock_irqrestore(&ind->lock, flags);
 }
 
 int rxe_ind_map_mr_sge(struct ib_mr *ibmr, const struct ib_sge *sge,
@@ -114,10 +127,8 @@ int rxe_ind_map_mr_sge(struct ib_mr *ibmr, const struct ib_sge *sge,
 	if (i < 0)
 		return i;
 	err = rxe_sge_list_set(mr->ind->list[i], sge, nents, iova);
-	if (err)
-		return err;
-	rxe_ind_commit(mr->ind, i);
-	return nents;
+	rxe_ind_commit(mr->ind, i, !err);
+	return err ?: nents;
 }
 
 static int rxe_ind_set_sge(struct ib_mr *ibmr, const struct ib_sge *sge)
@@ -137,15 +148,18 @@ int rxe_ind_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sgl,
 
 	if (!sgl || sg_nents < 1 || offset >= sg_dma_len(sgl))
 		return -EINVAL;
+	/* the first element must fit, or nothing is mapped */
+	if (sg_dma_len(sgl) - offset - 1 >
+	    U64_MAX - (sg_dma_address(sgl) + offset))
+		return -EOVERFLOW;
 	i = rxe_ind_pick(ind);
 	if (i < 0)
 		return i;
 	rxe_sge_list_reset(ind->list[i], sg_dma_address(sgl) + offset);
 	n = ib_sg_to_sge(ibmr, sgl, sg_nents, sg_offset, rxe_ind_set_sge);
-	if (n > 0) {
+	if (n > 0)
 		rxe_sge_list_index(ind->list[i]);
-		rxe_ind_commit(ind, i);
-	}
+	rxe_ind_commit(ind, i, n > 0);
 	return n;
 }
 
@@ -153,42 +167,49 @@ int rxe_ind_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sgl,
 int rxe_ind_reg(struct rxe_mr *mr)
 {
 	struct rxe_ind *ind = mr->ind;
+	unsigned long flags;
 	int err = 0;
 
-	spin_lock_bh(&ind->lock);
+	spin_lock_irqsave(&ind->lock, flags);
 	if (!ind->list[ind->staged]->nents)
 		err = -EINVAL;		/* never mapped */
+	else if (ind->mapping && ind->filling == ind->staged)
+		err = -EBUSY;		/* the list is being rewritten */
 	else
 		ind->live = ind->staged;
-	spin_unlock_bh(&ind->lock);
+	spin_unlock_irqrestore(&ind->lock, flags);
 	return err;
 }
 
 void rxe_ind_invalidate(struct rxe_mr *mr)
 {
-	spin_lock_bh(&mr->ind->lock);
+	unsigned long flags;
+
+	spin_lock_irqsave(&mr->ind->lock, flags);
 	mr->ind->live = -1;
-	spin_unlock_bh(&mr->ind->lock);
+	spin_unlock_irqrestore(&mr->ind->lock, flags);
 }
 
 /* Take the live list for one access; rxe_ind_put_live() ends it. */
 static struct rxe_sge_list *rxe_ind_get_live(struct rxe_ind *ind, int *idx)
 {
 	struct rxe_sge_list *list = NULL;
+	unsigned long flags;
 
-	spin_lock_bh(&ind->lock);
+	spin_lock_irqsave(&ind->lock, flags);
 	*idx = ind->live;
 	if (*idx >= 0) {
 		atomic_inc(&ind->users[*idx]);
 		list = ind->list[*idx];
 	}
-	spin_unlock_bh(&ind->lock);
+	spin_unlock_irqrestore(&ind->lock, flags);
 	return list;
 }
 
+/* Every read of the list happens before a map may see it free. */
 static void rxe_ind_put_live(struct rxe_ind *ind, int idx)
 {
-	atomic_dec(&ind->users[idx]);
+	atomic_dec_return_release(&ind->users[idx]);
 }
 
 int rxe_ind_check_range(struct rxe_mr *mr, u64 iova, u64 length)
@@ -204,19 +225,16 @@ int rxe_ind_check_range(struct rxe_mr *mr, u64 iova, u64 length)
 	return n < 0 ? -EINVAL : 0;
 }
 
-/* One resolved segment: the referenced MR, held, and the part of it. */
-struct rxe_ind_ref {
-	struct rxe_mr	*mr;
-	u64		addr;
-	u32		len;
-};
-
+/* One access: the referenced MR of each touched entry, held, in order. */
 struct rxe_ind_access {
 	struct rxe_pd		*pd;
 	int			access;		/* needed on referenced MRs */
-	struct rxe_ind_ref	*refs;
-	int			n;
+	struct rxe_mr		**refs;
+	int			n;		/* resolved */
 	int			max;
+	int			next;		/* copy cursor */
+	void			*addr;
+	enum rxe_mr_copy_dir	dir;
 };
 
 /*
@@ -229,7 +247,7 @@ static int rxe_ind_resolve(const struct rxe_sge_seg *seg, void *ctx)
 	struct rxe_ind_access *acc = ctx;
 	struct rxe_mr *ref;
 
-	if (WARN_ON_ONCE(acc->n >= acc->max))
+	if (acc->n >= acc->max)
 		return -EFAULT;
 	ref = lookup_mr(acc->pd, acc->access, seg->lkey, RXE_LOOKUP_LOCAL);
 	if (!ref)
@@ -238,38 +256,50 @@ static int rxe_ind_resolve(const struct rxe_sge_seg *seg, void *ctx)
 		rxe_put(ref);
 		return -EFAULT;
 	}
-	acc->refs[acc->n].mr = ref;
-	acc->refs[acc->n].addr = seg->addr;
-	acc->refs[acc->n].len = seg->len;
-	acc->n++;
+	acc->refs[acc->n++] = ref;
 	return 0;
+}
+
+static int rxe_ind_copy_seg(const struct rxe_sge_seg *seg, void *ctx)
+{
+	struct rxe_ind_access *acc = ctx;
+	int err;
+
+	err = rxe_mr_copy(acc->refs[acc->next++], seg->addr, acc->addr,
+			  seg->len, acc->dir);
+	acc->addr += seg->len;
+	return err;
 }
 
 static void rxe_ind_release(struct rxe_ind_access *acc)
 {
 	while (acc->n)
-		rxe_put(acc->refs[--acc->n].mr);
+		rxe_put(acc->refs[--acc->n]);
 }
 
-#define RXE_IND_STACK_REFS	8
+#define RXE_IND_STACK_REFS	16
 
 /*
  * Copy between @addr and the MR's bytes [iova, iova + length): check the
- * range and resolve every touched entry first, then copy.  Returns 0 or
- * -EFAULT with nothing copied.
+ * range and resolve every touched entry first, holding each referenced
+ * MR, then copy.  One call moves at most one packet's payload.  Returns
+ * 0, or -EFAULT with nothing copied, or -ENOMEM if an access touching
+ * more than RXE_IND_STACK_REFS entries finds no memory for its table.
  */
 int rxe_ind_copy(struct rxe_mr *mr, u64 iova, void *addr,
 		 unsigned int length, enum rxe_mr_copy_dir dir)
 {
-	struct rxe_ind_ref stack[RXE_IND_STACK_REFS];
+	struct rxe_mr *stack[RXE_IND_STACK_REFS];
 	struct rxe_ind_access acc = {
 		.pd = mr_pd(mr),
 		.access = dir == RXE_TO_MR_OBJ ? IB_ACCESS_LOCAL_WRITE : 0,
 		.refs = stack,
 		.max = ARRAY_SIZE(stack),
+		.addr = addr,
+		.dir = dir,
 	};
 	struct rxe_sge_list *list;
-	int idx, n, i, err;
+	int idx, n, err;
 
 	list = rxe_ind_get_live(mr->ind, &idx);
 	if (!list)
@@ -280,7 +310,9 @@ int rxe_ind_copy(struct rxe_mr *mr, u64 iova, void *addr,
 		goto out;
 	}
 	if (n > acc.max) {
-		acc.refs = kmalloc_array(n, sizeof(*acc.refs), GFP_ATOMIC);
+		/* the caller may be atomic; the rkey holder picks n */
+		acc.refs = kmalloc_array(n, sizeof(*acc.refs),
+					 GFP_NOWAIT | __GFP_NOWARN);
 		if (!acc.refs) {
 			err = -ENOMEM;
 			goto out;
@@ -289,20 +321,17 @@ int rxe_ind_copy(struct rxe_mr *mr, u64 iova, void *addr,
 	}
 
 	err = rxe_sge_walk(list, iova, length, rxe_ind_resolve, &acc);
-	for (i = 0; !err && i < acc.n; i++) {
-		err = rxe_mr_copy(acc.refs[i].mr, acc.refs[i].addr, addr,
-				  acc.refs[i].len, dir);
-		addr += acc.refs[i].len;
-	}
+	if (!err)
+		err = rxe_sge_walk(list, iova, length, rxe_ind_copy_seg, &acc);
 	rxe_ind_release(&acc);
 	if (acc.refs != stack)
 		kfree(acc.refs);
 out:
 	rxe_ind_put_live(mr->ind, idx);
 	if (err)
-		rxe_dbg_mr(mr, "access %#llx+%u through an entry failed\n",
-			   iova, length);
-	return err ? -EFAULT : 0;
+		rxe_dbg_mr(mr, "access %#llx+%u through an entry failed: %d\n",
+			   iova, length, err);
+	return err == -ENOMEM ? err : err ? -EFAULT : 0;
 }
 
 /*
@@ -310,7 +339,7 @@ out:
  * space and inside one entry; the referenced MR is returned held.
  */
 static int rxe_ind_resolve_atomic(struct rxe_mr *mr, u64 iova,
-				  struct rxe_ind_ref *ref)
+				  struct rxe_mr **ref, u64 *addr)
 {
 	struct rxe_ind_access acc = {
 		.pd = mr_pd(mr),
@@ -326,11 +355,15 @@ static int rxe_ind_resolve_atomic(struct rxe_mr *mr, u64 iova,
 	list = rxe_ind_get_live(mr->ind, &idx);
 	if (!list)
 		return RESPST_ERR_RKEY_VIOLATION;
-	if (rxe_sge_count(list, iova, sizeof(u64)) != 1)
+	if (rxe_sge_count(list, iova, sizeof(u64)) != 1) {
 		err = -EFAULT;
-	else
+	} else {
+		u32 i = rxe_sge_list_find(list, iova - list->iova);
+
+		*addr = list->sge[i].addr + (iova - list->iova - list->start[i]);
 		err = rxe_sge_walk(list, iova, sizeof(u64), rxe_ind_resolve,
 				   &acc);
+	}
 	rxe_ind_put_live(mr->ind, idx);
 	return err ? RESPST_ERR_RKEY_VIOLATION : 0;
 }
@@ -338,60 +371,89 @@ static int rxe_ind_resolve_atomic(struct rxe_mr *mr, u64 iova,
 int rxe_ind_atomic_op(struct rxe_mr *mr, u64 iova, int opcode, u64 compare,
 		      u64 swap_add, u64 *orig_val)
 {
-	struct rxe_ind_ref ref;
+	struct rxe_mr *ref;
+	u64 addr;
 	int err;
 
-	err = rxe_ind_resolve_atomic(mr, iova, &ref);
+	err = rxe_ind_resolve_atomic(mr, iova, &ref, &addr);
 	if (err)
 		return err;
-	err = rxe_mr_do_atomic_op(ref.mr, ref.addr, opcode, compare, swap_add,
+	err = rxe_mr_do_atomic_op(ref, addr, opcode, compare, swap_add,
 				  orig_val);
-	rxe_put(ref.mr);
+	rxe_put(ref);
 	return err;
 }
 
 int rxe_ind_atomic_write(struct rxe_mr *mr, u64 iova, u64 value)
 {
-	struct rxe_ind_ref ref;
+	struct rxe_mr *ref;
+	u64 addr;
 	int err;
 
-	err = rxe_ind_resolve_atomic(mr, iova, &ref);
+	err = rxe_ind_resolve_atomic(mr, iova, &ref, &addr);
 	if (err)
 		return err;
-	err = rxe_mr_do_atomic_write(ref.mr, ref.addr, value);
-	rxe_put(ref.mr);
+	err = rxe_mr_do_atomic_write(ref, addr, value);
+	rxe_put(ref);
 	return err;
 }
 
 struct rxe_ind_flush_ctx {
 	struct rxe_pd	*pd;
+	int		access;
+	bool		persistent;
 };
 
 static int rxe_ind_flush_seg(const struct rxe_sge_seg *seg, void *ctx)
 {
 	struct rxe_ind_flush_ctx *fc = ctx;
 	struct rxe_mr *ref;
-	int err;
+	int err = 0;
 
-	ref = lookup_mr(fc->pd, 0, seg->lkey, RXE_LOOKUP_LOCAL);
+	ref = lookup_mr(fc->pd, fc->access, seg->lkey, RXE_LOOKUP_LOCAL);
 	if (!ref)
 		return -EFAULT;
-	err = rxe_mr_is_indirect(ref) ? -EFAULT :
-	      rxe_flush_pmem_iova(ref, seg->addr, seg->len);
+	if (rxe_mr_is_indirect(ref) || mr_check_range(ref, seg->addr, seg->len))
+		err = -EFAULT;
+	else if (fc->persistent)
+		err = rxe_flush_pmem_iova(ref, seg->addr, seg->len);
 	rxe_put(ref);
 	return err;
 }
 
-/* FLUSH: flush each touched entry through its referenced MR. */
-int rxe_ind_flush(struct rxe_mr *mr, u64 iova, u64 length)
+/**
+ * rxe_ind_flush() - RDMA FLUSH through an indirect MR
+ * @mr: the indirect MR
+ * @whole: IB_FLUSH_MR: the whole live list, @iova and @length ignored
+ * @iova: first byte of an IB_FLUSH_RANGE flush
+ * @length: its bytes
+ * @type: IB_FLUSH_GLOBAL and/or IB_FLUSH_PERSISTENT
+ *
+ * Each touched entry is checked as a direct access with the same flush
+ * right would be, and for a persistent flush flushed through its
+ * referenced MR.
+ *
+ * Return: 0, or -EFAULT if the range or an entry fails.
+ */
+int rxe_ind_flush(struct rxe_mr *mr, bool whole, u64 iova, u64 length,
+		  u32 type)
 {
-	struct rxe_ind_flush_ctx fc = { .pd = mr_pd(mr) };
+	struct rxe_ind_flush_ctx fc = {
+		.pd = mr_pd(mr),
+		.persistent = type & IB_FLUSH_PERSISTENT,
+		.access = type & IB_FLUSH_PERSISTENT ?
+			  IB_ACCESS_FLUSH_PERSISTENT : IB_ACCESS_FLUSH_GLOBAL,
+	};
 	struct rxe_sge_list *list;
 	int idx, err;
 
 	list = rxe_ind_get_live(mr->ind, &idx);
 	if (!list)
 		return -EFAULT;
+	if (whole) {
+		iova = list->iova;
+		length = list->length;
+	}
 	err = rxe_sge_walk(list, iova, length, rxe_ind_flush_seg, &fc);
 	rxe_ind_put_live(mr->ind, idx);
 	return err ? -EFAULT : 0;
@@ -414,19 +476,28 @@ int rxe_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 	struct rxe_ind *ind = mr->ind;
 	u32 live, staged;
 
+	struct nlattr *table;
+	unsigned long flags;
+
 	if (!rxe_mr_is_indirect(mr))
 		return 0;
-	spin_lock_bh(&ind->lock);
+	spin_lock_irqsave(&ind->lock, flags);
 	live = ind->live < 0 ? 0 : ind->list[ind->live]->nents;
 	staged = ind->list[ind->staged]->nents;
-	spin_unlock_bh(&ind->lock);
+	spin_unlock_irqrestore(&ind->lock, flags);
 
+	table = nla_nest_start(msg, RDMA_NLDEV_ATTR_DRIVER);
+	if (!table)
+		return -EMSGSIZE;
 	if (rdma_nl_put_driver_string(msg, "kind",
 				      ibmr->type == IB_MR_TYPE_INDIRECT ?
 				      "indirect" : "sg_gaps") ||
 	    rdma_nl_put_driver_u32(msg, "entries", live) ||
 	    rdma_nl_put_driver_u32(msg, "staged_entries", staged) ||
-	    rdma_nl_put_driver_u32(msg, "max_entries", ind->list[0]->max))
+	    rdma_nl_put_driver_u32(msg, "max_entries", ind->list[0]->max)) {
+		nla_nest_cancel(msg, table);
 		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, table);
 	return 0;
 }

@@ -42,7 +42,8 @@ int rxe_ind_copy(struct rxe_mr *mr, u64 iova, void *addr,
 int rxe_ind_atomic_op(struct rxe_mr *mr, u64 iova, int opcode, u64 compare,
 		      u64 swap_add, u64 *orig_val);
 int rxe_ind_atomic_write(struct rxe_mr *mr, u64 iova, u64 value);
-int rxe_ind_flush(struct rxe_mr *mr, u64 iova, u64 length);
+int rxe_ind_flush(struct rxe_mr *mr, bool whole, u64 iova, u64 length,
+		  u32 type);
 int rxe_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 
 #endif /* RXE_INDIRECT_H */

@@ -179,7 +179,7 @@ u32 rxe_sge_list_find(const struct rxe_sge_list *list, u64 offset)
 	u32 n = list->nents;
 
 	/* only the entries of the offset's bucket can hold it */
-	if (list->nbuckets) {
+	if (list->nbuckets && (offset >> list->shift) < list->nbuckets) {
 		u32 b = offset >> list->shift;
 		u32 first = list->bucket[b];
 		u32 last = b + 1 < list->nbuckets ? list->bucket[b + 1] :
