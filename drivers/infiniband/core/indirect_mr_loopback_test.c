@@ -129,6 +129,8 @@ static void lb_forget_mr(struct lb *lb, struct ib_mr *mr)
 			lb->mrs[i] = NULL;
 }
 
+static int lb_new_qps(struct lb *lb);
+
 /* Wait for the next completion on @cq. */
 static int lb_wait(struct lb *lb, struct ib_cq *cq, struct ib_wc *wc)
 {
@@ -792,17 +794,75 @@ static void lb_atomic_ok_and_crossing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *b, 0);
 }
 
-/* REG_MR on an MR that is already valid fails. */
+/*
+ * REG_MR on an MR that is already valid fails, and the MR stays valid
+ * with its list and key (rule S4): a write through it still lands.
+ */
 static void lb_reg_twice(struct kunit *test)
 {
 	struct lb *lb = test->priv;
+	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
 	struct lb_buf *t;
 	struct ib_mr *mr = lb_gappy_target(lb, &t);
 
+	KUNIT_ASSERT_NOT_NULL(test, model);
 	KUNIT_EXPECT_NE(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+	KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+	lb_pattern(s, 61);
+	lb_model(model, t->cpu, LB_MEM, s->cpu, gappy_total(), gappy_pieces,
+		 ARRAY_SIZE(gappy_pieces));
+	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma,
+				      gappy_total(), lb->pd->local_dma_lkey,
+				      mr->iova, mr->rkey), IB_WC_SUCCESS);
+	lb_expect_mem(lb, t, model, "target through the still valid MR");
 }
 
-static int lb_new_qps(struct lb *lb);
+/*
+ * A map while the MR is valid only stages (rule S1): accesses still go
+ * through the live list until LOCAL_INV and REG_MR make the new one live.
+ */
+static void lb_map_while_valid(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	static const u32 other[][2] = { { 9000, 600 }, { 64, 300 } };
+	struct ib_sge sge[ARRAY_SIZE(other)];
+	struct lb_buf *t;
+	struct ib_mr *mr = lb_gappy_target(lb, &t);
+	u64 live_iova = mr->iova;
+	u32 live_rkey = mr->rkey;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, model);
+	for (i = 0; i < ARRAY_SIZE(other); i++)
+		sge[i] = (struct ib_sge){ t->dma + other[i][0], other[i][1],
+					  lb->pd->local_dma_lkey };
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, sge, 2, 0x900000), 2);
+	KUNIT_EXPECT_EQ(test, mr->iova, 0x900000);
+	KUNIT_EXPECT_EQ(test, mr->length, 900);
+
+	/* still the old list: a 1200-byte write lands in the gappy pieces */
+	lb_pattern(s, 71);
+	lb_model(model, t->cpu, LB_MEM, s->cpu, 1200, gappy_pieces,
+		 ARRAY_SIZE(gappy_pieces));
+	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 1200,
+				      lb->pd->local_dma_lkey, live_iova,
+				      live_rkey), IB_WC_SUCCESS);
+	lb_expect_mem(lb, t, model, "target through the live list");
+
+	/* after invalidation and REG_MR the staged list is live */
+	KUNIT_ASSERT_EQ(test, lb_local_inv(lb, mr->rkey), IB_WC_SUCCESS);
+	ib_update_fast_reg_key(mr, ib_inc_rkey(mr->rkey));
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+	lb_pattern(s, 83);
+	lb_model(model, t->cpu, LB_MEM, s->cpu, 900, other, 2);
+	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 900,
+				      lb->pd->local_dma_lkey, mr->iova,
+				      mr->rkey), IB_WC_SUCCESS);
+	lb_expect_mem(lb, t, model, "target through the new list");
+}
 
 /* SEND from @sge to a posted receive; the send's status. */
 static int lb_send_to(struct lb *lb, struct ib_sge *sge, struct lb_buf *r)
@@ -1060,6 +1120,7 @@ static struct kunit_case lb_cases[] = {
 	KUNIT_CASE(lb_atomic_misaligned),
 	KUNIT_CASE(lb_atomic_ok_and_crossing),
 	KUNIT_CASE(lb_reg_twice),
+	KUNIT_CASE(lb_map_while_valid),
 	KUNIT_CASE(lb_send_bad_entry),
 	{}
 };
