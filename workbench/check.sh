@@ -18,6 +18,10 @@ if [ "$variant" = debug ]; then
 	export WB_MODROOT=$repo/build/modroot-debug
 	export WB_KSFT=$repo/build/kselftest-debug
 	export WB_MEM=${WB_MEM:-4096} WB_KMEMLEAK=1
+	# Under TCG a KASAN+lockdep kernel can stall a vCPU for tens of
+	# seconds in stop_machine at boot; allow RCU the longest grace
+	# period it accepts before it calls that a stall.
+	export WB_CMDLINE="${WB_CMDLINE:-} rcupdate.rcu_cpu_stall_timeout=300"
 fi
 t0=$(date +%s)
 
@@ -87,7 +91,7 @@ cp "$res/vm/kmemleak.txt" "$res/kmemleak.txt" 2>/dev/null
 	echo "1..$n"
 } > "$res/host.ktap"
 
-echo "check: results in build/results (console.log, dmesg.txt, *.ktap)"
+echo "check: results in ${res#$repo/} (console.log, dmesg.txt, *.ktap)"
 echo "check: finished in $(($(date +%s) - t0)) s"
 args=(gates="$res/gates.ktap" host="$res/host.ktap" kunit="$res/kunit.ktap"
       kselftest="$res/kselftest.ktap")
