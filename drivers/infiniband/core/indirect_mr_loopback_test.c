@@ -498,7 +498,21 @@ static struct ib_mr *lb_fast_mr(struct lb *lb, struct lb_buf *b, int access)
 	return mr;
 }
 
-/* A remote write that must fail: status, and the target is untouched. */
+/* After a failed RC operation the requester's QP is in the error state. */
+static void lb_expect_qp_error(struct lb *lb, struct ib_qp *qp)
+{
+	struct ib_qp_init_attr init;
+	struct ib_qp_attr attr;
+
+	KUNIT_ASSERT_EQ(lb->test, ib_query_qp(qp, &attr, IB_QP_STATE, &init),
+			0);
+	KUNIT_EXPECT_EQ(lb->test, attr.qp_state, IB_QPS_ERR);
+}
+
+/*
+ * A remote write that must fail: its status, the target untouched and
+ * the requester's QP in the error state.
+ */
 static void lb_expect_write_fails(struct lb *lb, struct lb_buf *t, u64 raddr,
 				  u32 len, u32 rkey, int status)
 {
@@ -512,6 +526,7 @@ static void lb_expect_write_fails(struct lb *lb, struct lb_buf *t, u64 raddr,
 					  lb->pd->local_dma_lkey, raddr, rkey),
 			status);
 	lb_expect_mem(lb, t, model, "target after a failed write");
+	lb_expect_qp_error(lb, lb->qp[0]);
 }
 
 static struct ib_mr *lb_gappy_target(struct lb *lb, struct lb_buf **t)

@@ -262,9 +262,14 @@ static void indirect_map_sge_validation(struct kunit *test)
 	struct fake_ctx *ctx = fake_ctx_init(test, &fake_ops, true);
 	struct ib_sge *sge, *copy;
 	struct ib_mr *mr;
+	u32 keys[2];
 	int i, n, ret;
 
 	mr = fake_indirect_mr(test, ctx, FAKE_MAX_ENTRIES);
+	mr->lkey = 0x1234501;
+	mr->rkey = 0x1234502;
+	keys[0] = mr->lkey;
+	keys[1] = mr->rkey;
 	if (c->wrong_type)
 		mr->type = IB_MR_TYPE_MEM_REG;
 	if (c->max_mr_size)
@@ -290,6 +295,8 @@ static void indirect_map_sge_validation(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, ctx->calls.map_mr_sge, 0);
 		KUNIT_EXPECT_EQ(test, mr->iova, SENTINEL_IOVA);
 		KUNIT_EXPECT_EQ(test, mr->length, SENTINEL_LENGTH);
+		KUNIT_EXPECT_EQ(test, mr->lkey, keys[0]);
+		KUNIT_EXPECT_EQ(test, mr->rkey, keys[1]);
 	} else {
 		KUNIT_EXPECT_EQ(test, ret, c->nents);
 		KUNIT_EXPECT_EQ(test, ctx->calls.map_mr_sge, 1);
