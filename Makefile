@@ -5,6 +5,7 @@
 #   make demo     build, boot, show soft-RoCE (rxe) working in the guest
 #   make check    build, static gates, boot, KUnit + kselftests; summary
 #   make check-debug  the same tests on a KASAN/UBSAN/lockdep/kmemleak kernel
+#   make stress   the randomized differential test, long (WB_STRESS_OPS, WB_STRESS_SEED)
 #   make bench    benchmarks (not tests): results in build/bench/
 #   make shell    interactive guest shell (serial console; 'exit' ends it)
 #   make patches  regenerate patches/ from commits in build/linux
@@ -13,7 +14,7 @@
 #   make clean    remove build/ (ccache is kept)
 
 WB := workbench
-.PHONY: all demo check check-debug bench shell patches kernel deps tree gates clean
+.PHONY: all demo check check-debug stress bench shell patches kernel deps tree gates clean
 
 all: demo
 
@@ -37,6 +38,12 @@ check-debug:
 
 bench:
 	@$(WB)/bench.sh
+
+# WB_STRESS_OPS (default 100000) operations from WB_STRESS_SEED (default 1)
+stress: kernel
+	@$(WB)/vm.sh stress build/stress $${WB_TIMEOUT:-3600} && \
+		cat build/stress/stress.log && \
+		grep -q '^ok 1 ib_indirect_mr_loopback' build/stress/stress.log
 
 shell: kernel
 	@$(WB)/vm.sh shell build/shell

@@ -18,6 +18,7 @@
 #include <linux/ktime.h>
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
+#include <linux/prandom.h>
 #include <linux/scatterlist.h>
 #include <rdma/ib_cache.h>
 #include <rdma/ib_verbs.h>
@@ -25,6 +26,14 @@
 static char *netdev = "dummy0";
 module_param(netdev, charp, 0444);
 MODULE_PARM_DESC(netdev, "netdev of the RDMA device under test");
+
+static unsigned int random_ops = 200;
+module_param(random_ops, uint, 0444);
+MODULE_PARM_DESC(random_ops, "operations of the randomized differential case");
+
+static unsigned int random_seed = 1;
+module_param(random_seed, uint, 0444);
+MODULE_PARM_DESC(random_seed, "seed of the randomized differential case");
 
 static unsigned int hold_ms;
 module_param(hold_ms, uint, 0444);
@@ -920,6 +929,172 @@ static void lb_send_bad_entry(struct kunit *test)
 	lb_expect_mem(lb, r, model, "receive buffer");
 }
 
+/*
+ * Randomized differential test: random lists (byte offsets, lengths from
+ * one byte, entries in the DMA MR and in a fast MR, overlapping allowed)
+ * and random RDMA WRITE, READ and fetch-and-add through them, each checked
+ * against a byte-array model of the target buffer; accesses the contract
+ * forbids must fail and change nothing.
+ */
+#define RND_MAX_ENTRIES	8
+
+struct lb_rnd {
+	struct lb		*lb;
+	struct rnd_state	rnd;
+	struct lb_buf		*t, *s, *d;
+	struct ib_mr		*mr, *frmr;
+	u8			*model;
+	u32			*map;		/* MR byte -> offset in t */
+	u8			*ent;		/* MR byte -> its entry */
+	u32			len;
+	u64			checked;
+};
+
+static u32 rnd_below(struct lb_rnd *r, u32 n)
+{
+	return prandom_u32_state(&r->rnd) % n;
+}
+
+/* A new random list, made live through invalidation and REG_MR. */
+static int lb_rnd_list(struct lb_rnd *r)
+{
+	struct lb *lb = r->lb;
+	struct ib_sge sge[RND_MAX_ENTRIES];
+	u32 n = 1 + rnd_below(r, RND_MAX_ENTRIES), i, j, k = 0;
+
+	for (i = 0; i < n; i++) {
+		bool fast = rnd_below(r, 3) == 0;	/* first page of t */
+		u32 room = fast ? PAGE_SIZE : LB_MEM;
+		u32 len = rnd_below(r, 4) ? 1 + rnd_below(r, 1500) : 1;
+		u32 off = rnd_below(r, room - len + 1);
+
+		sge[i].addr = (fast ? r->frmr->iova : r->t->dma) + off;
+		sge[i].length = len;
+		sge[i].lkey = fast ? r->frmr->lkey : lb->pd->local_dma_lkey;
+		for (j = 0; j < len; j++, k++) {
+			r->map[k] = off + j;
+			r->ent[k] = i;
+		}
+	}
+	r->len = k;
+	if (r->mr->need_inval && lb_local_inv(lb, r->mr->rkey) != IB_WC_SUCCESS)
+		return -EIO;
+	ib_update_fast_reg_key(r->mr, ib_inc_rkey(r->mr->rkey));
+	if (ib_map_mr_sge(r->mr, sge, n, (u64)rnd_below(r, 1 << 20) << 12 |
+			  rnd_below(r, 4096)) != n ||
+	    lb_reg(lb, r->mr, RW_ACCESS) != IB_WC_SUCCESS)
+		return -EIO;
+	r->mr->need_inval = true;
+	return 0;
+}
+
+static bool lb_rnd_same(struct lb_rnd *r, u32 op)
+{
+	lb_sync(r->lb, r->t);
+	if (!memcmp(r->t->cpu, r->model, LB_MEM))
+		return true;
+	KUNIT_FAIL(r->lb->test, "seed %u, operation %u: target differs from the model",
+		   random_seed, op);
+	return false;
+}
+
+static void lb_random_ops(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_rnd *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	u32 op;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->lb = lb;
+	prandom_seed_state(&r->rnd, random_seed);
+	r->t = lb_buf(lb, LB_MEM, 0);
+	r->s = lb_buf(lb, LB_MEM, 0);
+	r->d = lb_buf(lb, LB_MEM, 0);
+	r->model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	r->map = kunit_kcalloc(test, RND_MAX_ENTRIES * 1500, sizeof(u32),
+			       GFP_KERNEL);
+	r->ent = kunit_kcalloc(test, RND_MAX_ENTRIES * 1500, 1, GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, r->model && r->map && r->ent);
+	lb_pattern(r->t, 1);
+	memcpy(r->model, r->t->cpu, LB_MEM);
+	r->frmr = lb_fast_mr(lb, r->t, IB_ACCESS_LOCAL_WRITE);
+	r->mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, RND_MAX_ENTRIES);
+	r->mr->need_inval = false;
+
+	for (op = 0; op < random_ops; op++) {
+		u32 kind = rnd_below(r, 10), off, len, k;
+		int status;
+
+		if (op % 8 == 0)
+			KUNIT_ASSERT_EQ(test, lb_rnd_list(r), 0);
+		off = rnd_below(r, r->len);
+		len = 1 + rnd_below(r, min(r->len - off, 4096U));
+		if (kind < 4) {				/* RDMA WRITE */
+			u32 src = rnd_below(r, LB_MEM - len + 1);
+
+			lb_pattern(r->s, (u8)op);
+			status = lb_rdma(lb, IB_WR_RDMA_WRITE, r->s->dma + src,
+					 len, lb->pd->local_dma_lkey,
+					 r->mr->iova + off, r->mr->rkey);
+			KUNIT_ASSERT_EQ(test, status, IB_WC_SUCCESS);
+			for (k = 0; k < len; k++)
+				r->model[r->map[off + k]] = r->s->cpu[src + k];
+		} else if (kind < 8) {			/* RDMA READ */
+			status = lb_rdma(lb, IB_WR_RDMA_READ, r->d->dma, len,
+					 lb->pd->local_dma_lkey,
+					 r->mr->iova + off, r->mr->rkey);
+			KUNIT_ASSERT_EQ(test, status, IB_WC_SUCCESS);
+			lb_sync(lb, r->d);
+			for (k = 0; k < len; k++)
+				if (r->d->cpu[k] != r->model[r->map[off + k]])
+					break;
+			KUNIT_ASSERT_EQ_MSG(test, k, len,
+					    "seed %u, operation %u: read differs",
+					    random_seed, op);
+		} else if (kind < 9) {			/* fetch-and-add */
+			u64 va = (r->mr->iova + off) & ~7ULL;
+			u32 o = va - r->mr->iova;
+			bool inside = va >= r->mr->iova && o + 8 <= r->len;
+			bool one = inside && r->ent[o] == r->ent[o + 7];
+			u64 v;
+
+			if (!inside)
+				continue;
+			status = lb_atomic(lb, IB_WR_ATOMIC_FETCH_AND_ADD,
+					   r->d, va, r->mr->rkey, 0, 3);
+			if (!one) {		/* crosses two entries */
+				KUNIT_ASSERT_EQ(test, status,
+						IB_WC_REM_ACCESS_ERR);
+				KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+			} else if (r->map[o] & 7) {	/* lands unaligned */
+				KUNIT_ASSERT_EQ(test, status,
+						IB_WC_REM_INV_REQ_ERR);
+				KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+			} else {
+				KUNIT_ASSERT_EQ(test, status, IB_WC_SUCCESS);
+				memcpy(&v, r->model + r->map[o], 8);
+				lb_sync(lb, r->d);
+				KUNIT_ASSERT_EQ_MSG(test, memcmp(r->d->cpu, &v, 8),
+						    0, "seed %u, operation %u: original value",
+						    random_seed, op);
+				v += 3;
+				memcpy(r->model + r->map[o], &v, 8);
+			}
+		} else {				/* one byte beyond */
+			status = lb_rdma(lb, IB_WR_RDMA_WRITE, r->s->dma, 1,
+					 lb->pd->local_dma_lkey,
+					 r->mr->iova + r->len, r->mr->rkey);
+			KUNIT_ASSERT_EQ(test, status, IB_WC_REM_ACCESS_ERR);
+			KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+		}
+		if (!lb_rnd_same(r, op))
+			return;
+		r->checked++;
+	}
+	kunit_info(test, "seed %u: %llu random operations checked against the model",
+		   random_seed, r->checked);
+}
+
 /* Allocation limits and the capability. */
 static void lb_alloc_limits(struct kunit *test)
 {
@@ -1137,6 +1312,7 @@ static struct kunit_case lb_cases[] = {
 	KUNIT_CASE(lb_reg_twice),
 	KUNIT_CASE(lb_map_while_valid),
 	KUNIT_CASE(lb_send_bad_entry),
+	KUNIT_CASE(lb_random_ops),
 	{}
 };
 
