@@ -42,7 +42,7 @@ MODULE_PARM_DESC(hold_ms,
 
 #define LB_MEM		(3 * PAGE_SIZE)	/* target and source buffers */
 #define LB_CANARY	0xc5
-#define LB_TIMEOUT_MS	5000
+#define LB_TIMEOUT_MS	30000	/* a debug kernel under TCG is slow */
 #define LB_MAX_MRS	8
 
 struct lb_buf {
@@ -930,6 +930,136 @@ static void lb_send_bad_entry(struct kunit *test)
 }
 
 /*
+ * A READ response scattered through an indirect lkey with a bad entry
+ * fails as one through that bad lkey used directly, writing nothing.
+ */
+static void lb_read_into_bad_entry(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t, *d = lb_buf(lb, LB_MEM, LB_CANARY);
+	struct ib_mr *src = lb_gappy_target(lb, &t);
+	static const u32 one[][2] = { { 0, 100 } };
+	struct ib_mr *mr = lb_indirect(lb, d, one, 1, lb->pd2->local_dma_lkey,
+				       RW_ACCESS);
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	int want, got;
+
+	KUNIT_ASSERT_NOT_NULL(test, model);
+	memset(model, LB_CANARY, LB_MEM);
+	want = lb_rdma(lb, IB_WR_RDMA_READ, d->dma, 100,
+		       lb->pd2->local_dma_lkey, src->iova, src->rkey);
+	KUNIT_EXPECT_NE(test, want, IB_WC_SUCCESS);
+	KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+	got = lb_rdma(lb, IB_WR_RDMA_READ, mr->iova, 100, mr->lkey, src->iova,
+		      src->rkey);
+	KUNIT_EXPECT_EQ(test, got, want);
+	kunit_info(test, "bad entry: status %d, bad direct lkey: status %d",
+		   got, want);
+	lb_expect_mem(lb, d, model, "read destination");
+}
+
+/*
+ * An incoming SEND scattered through an indirect lkey with a bad entry:
+ * both sides see what they see for that bad lkey used directly.
+ */
+static void lb_recv_bad_entry(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *s = lb_buf(lb, 256, 0x42);
+	struct lb_buf *r = lb_buf(lb, LB_MEM, LB_CANARY);
+	static const u32 one[][2] = { { 0, 200 } };
+	struct ib_mr *mr = lb_indirect(lb, r, one, 1, lb->pd2->local_dma_lkey,
+				       RW_ACCESS);
+	struct ib_sge ssge = { s->dma, 100, lb->pd->local_dma_lkey };
+	struct ib_sge direct = { r->dma, 200, lb->pd2->local_dma_lkey };
+	struct ib_sge indirect = { mr->iova, 200, mr->lkey };
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	int send[2], recv[2], i;
+
+	KUNIT_ASSERT_NOT_NULL(test, model);
+	memset(model, LB_CANARY, LB_MEM);
+	for (i = 0; i < 2; i++) {
+		struct ib_recv_wr rwr = { .sg_list = i ? &indirect : &direct,
+					  .num_sge = 1 };
+		struct ib_send_wr swr = { .opcode = IB_WR_SEND,
+					  .sg_list = &ssge, .num_sge = 1 };
+		struct ib_wc wc;
+
+		if (i)
+			KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+		KUNIT_ASSERT_EQ(test, ib_post_recv(lb->qp[1], &rwr, NULL), 0);
+		send[i] = lb_post_send(lb, lb->qp[0], &swr);
+		KUNIT_ASSERT_EQ(test, lb_wait(lb, lb->rcq, &wc), 0);
+		recv[i] = wc.status;
+	}
+	KUNIT_EXPECT_NE(test, recv[0], IB_WC_SUCCESS);
+	KUNIT_EXPECT_EQ(test, recv[1], recv[0]);
+	KUNIT_EXPECT_EQ(test, send[1], send[0]);
+	kunit_info(test, "bad entry: recv %d send %d; bad direct lkey: recv %d send %d",
+		   recv[1], send[1], recv[0], send[0]);
+	lb_expect_mem(lb, r, model, "receive buffer");
+}
+
+/* A referenced fast MR invalidated while the indirect MR is valid. */
+static void lb_entry_invalidated(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t = lb_buf(lb, LB_MEM, LB_CANARY);
+	struct ib_mr *frmr = lb_fast_mr(lb, t, IB_ACCESS_LOCAL_WRITE);
+	struct ib_sge sge = { frmr->iova + 100, 200, frmr->lkey };
+	struct ib_mr *mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 1);
+
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, &sge, 1, 0x3000), 1);
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+	KUNIT_ASSERT_EQ(test, lb_local_inv(lb, frmr->rkey), IB_WC_SUCCESS);
+	lb_expect_write_fails(lb, t, mr->iova, 8, mr->rkey,
+			      IB_WC_REM_ACCESS_ERR);
+}
+
+/*
+ * One packet touching 40 entries: more than rxe resolves on its stack,
+ * so it takes the allocated-table path.
+ */
+static void lb_many_entries_packet(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t = lb_buf(lb, LB_MEM, LB_CANARY);
+	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
+	u32 (*pieces)[2] = kunit_kcalloc(test, 40, sizeof(*pieces), GFP_KERNEL);
+	struct ib_sge *sge = kunit_kcalloc(test, 40, sizeof(*sge), GFP_KERNEL);
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	struct ib_mr *mr;
+	int i;
+
+	KUNIT_ASSERT_TRUE(test, pieces && sge && model);
+	for (i = 0; i < 40; i++) {
+		pieces[i][0] = 11000 - i * 271;		/* gaps, descending */
+		pieces[i][1] = 10;
+		sge[i] = (struct ib_sge){ t->dma + pieces[i][0], 10,
+					  lb->pd->local_dma_lkey };
+	}
+	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 40);
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, sge, 40, 0x8000), 40);
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+	lb_pattern(s, 97);
+	lb_model(model, t->cpu, LB_MEM, s->cpu, 400,
+		 (const u32 (*)[2])pieces, 40);
+	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 400,
+				      lb->pd->local_dma_lkey, mr->iova,
+				      mr->rkey), IB_WC_SUCCESS);
+	lb_expect_mem(lb, t, model, "target");
+}
+
+/* REG_MR on an indirect MR that was never mapped fails (rule S3). */
+static void lb_reg_unmapped(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct ib_mr *mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 4);
+
+	KUNIT_EXPECT_NE(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+}
+
+/*
  * Randomized differential test: random lists (byte offsets, lengths from
  * one byte, entries in the DMA MR and in a fast MR, overlapping allowed)
  * and random RDMA WRITE, READ and fetch-and-add through them, each checked
@@ -1312,6 +1442,11 @@ static struct kunit_case lb_cases[] = {
 	KUNIT_CASE(lb_reg_twice),
 	KUNIT_CASE(lb_map_while_valid),
 	KUNIT_CASE(lb_send_bad_entry),
+	KUNIT_CASE(lb_read_into_bad_entry),
+	KUNIT_CASE(lb_recv_bad_entry),
+	KUNIT_CASE(lb_entry_invalidated),
+	KUNIT_CASE(lb_many_entries_packet),
+	KUNIT_CASE(lb_reg_unmapped),
 	KUNIT_CASE(lb_random_ops),
 	{}
 };

@@ -71,11 +71,17 @@ rping_loop()
 {
 	local spid rc=0 n=20
 
-	timeout 60 rping -s -a "$RXE_ADDR" -C $n -S 1000 > /tmp/rping-server.log 2>&1 &
+	timeout 90 rping -s -a "$RXE_ADDR" -C $n -S 1000 > /tmp/rping-server.log 2>&1 &
 	spid=$!
-	sleep 1
-	timeout 60 rping -c -a "$RXE_ADDR" -C $n -S 1000 -v -V \
-		> /tmp/rping-client.log 2>&1 || rc=1
+	# the server's RDMA CM listener is not visible to ss: retry a
+	# client that came too early (it fails before any data moves)
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		sleep 1
+		timeout 60 rping -c -a "$RXE_ADDR" -C $n -S 1000 -v -V \
+			> /tmp/rping-client.log 2>&1 && break
+		grep -q '^ping data: ' /tmp/rping-client.log && { rc=1; break; }
+		[ $try = 10 ] && rc=1
+	done
 	wait $spid || rc=1
 	tail -n 2 /tmp/rping-client.log | cut -c 1-90 | sed "s/^/# client: /"
 	[ $rc = 0 ] && [ "$(grep -c '^ping data: ' /tmp/rping-client.log)" = $n ]
