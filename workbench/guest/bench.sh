@@ -4,10 +4,7 @@
 # kunit.filter_glob=*_bench); the loopback one runs on rxe0 here.
 wb_modules_setup || echo "wb: modules setup failed"
 exec > "$WB_OUT/bench.log" 2>&1
-ip link show dummy0 >/dev/null 2>&1 || ip link add dummy0 type dummy
-ip addr add 192.0.2.1/24 dev dummy0
-ip link set dummy0 up
-rdma link add rxe0 type rxe netdev dummy0
+wb_rxe_up
 modprobe indirect_mr_loopback_test netdev=dummy0
 for r in /sys/kernel/debug/kunit/*_bench/results; do
 	cat "$r"

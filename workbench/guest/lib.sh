@@ -16,3 +16,13 @@ wb_modules_setup()
 	mkdir -p "/usr/lib/modules/$kver"
 	mount --bind "$WB_MODROOT/lib/modules/$kver" "/usr/lib/modules/$kver"
 }
+
+# rxe0 on dummy0 (which CONFIG_DUMMY=y creates at boot), 192.0.2.1/24:
+# an address that exists only in this guest.
+wb_rxe_up()
+{
+	ip link show dummy0 >/dev/null 2>&1 || ip link add dummy0 type dummy
+	ip addr add 192.0.2.1/24 dev dummy0
+	ip link set dummy0 up
+	rdma link add rxe0 type rxe netdev dummy0
+}

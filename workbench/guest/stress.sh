@@ -5,10 +5,7 @@
 # gives a case 300 s; under TCG 20000 operations take about 100 s).
 wb_modules_setup || echo "wb: modules setup failed"
 exec > "$WB_OUT/stress.log" 2>&1
-ip link show dummy0 >/dev/null 2>&1 || ip link add dummy0 type dummy
-ip addr add 192.0.2.1/24 dev dummy0
-ip link set dummy0 up
-rdma link add rxe0 type rxe netdev dummy0
+wb_rxe_up
 printf %s "ib_indirect_mr_loopback.lb_random_ops" > /sys/module/kunit/parameters/filter_glob
 left=${WB_STRESS_OPS:-100000}
 seed=${WB_STRESS_SEED:-1}
@@ -30,7 +27,7 @@ while [ "$left" -gt 0 ]; do
 	modprobe -r indirect_mr_loopback_test
 	[ $fail = 0 ] || break
 	left=$((left - n))
-	seed=$((seed + 1))
+	[ "$left" -gt 0 ] && seed=$((seed + 1))
 done
 rdma link delete rxe0
-echo "stress: $checked operations checked against the model, seeds ${WB_STRESS_SEED:-1} to $seed, $([ $fail = 0 ] && echo 0 || echo 1) failures"
+echo "stress: $checked operations checked against the model, seeds ${WB_STRESS_SEED:-1} to $seed, $fail failures"
