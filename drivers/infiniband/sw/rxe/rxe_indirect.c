@@ -12,7 +12,6 @@
  * nothing written.
  */
 
-#include <linux/percpu.h>
 #include <rdma/restrack.h>
 
 #include "rxe.h"
@@ -238,10 +237,23 @@ struct rxe_ind_access {
 };
 
 /*
- * Resolve one segment exactly as a direct local access through its lkey
- * would be: a VALID MR of the same PD with the rights, covering the
- * range; and never another indirect MR.
+ * The MR of one segment, held, resolved exactly as a direct local access
+ * through its lkey would be: a VALID MR of @pd with @access, covering the
+ * segment; and never another indirect MR.  NULL if there is none.
  */
+static struct rxe_mr *rxe_ind_lookup(struct rxe_pd *pd, int access,
+				     const struct rxe_sge_seg *seg)
+{
+	struct rxe_mr *ref = lookup_mr(pd, access, seg->lkey, RXE_LOOKUP_LOCAL);
+
+	if (ref && (rxe_mr_is_indirect(ref) ||
+		    mr_check_range(ref, seg->addr, seg->len))) {
+		rxe_put(ref);
+		ref = NULL;
+	}
+	return ref;
+}
+
 static int rxe_ind_resolve(const struct rxe_sge_seg *seg, void *ctx)
 {
 	struct rxe_ind_access *acc = ctx;
@@ -249,13 +261,9 @@ static int rxe_ind_resolve(const struct rxe_sge_seg *seg, void *ctx)
 
 	if (acc->n >= acc->max)
 		return -EFAULT;
-	ref = lookup_mr(acc->pd, acc->access, seg->lkey, RXE_LOOKUP_LOCAL);
+	ref = rxe_ind_lookup(acc->pd, acc->access, seg);
 	if (!ref)
 		return -EFAULT;
-	if (rxe_mr_is_indirect(ref) || mr_check_range(ref, seg->addr, seg->len)) {
-		rxe_put(ref);
-		return -EFAULT;
-	}
 	acc->refs[acc->n++] = ref;
 	return 0;
 }
@@ -334,6 +342,24 @@ out:
 	return err == -ENOMEM ? err : err ? -EFAULT : 0;
 }
 
+/* The one segment of an atomic: its MR, held, and its address there. */
+struct rxe_ind_atomic {
+	struct rxe_pd	*pd;
+	struct rxe_mr	*ref;
+	u64		addr;
+};
+
+static int rxe_ind_resolve_one(const struct rxe_sge_seg *seg, void *ctx)
+{
+	struct rxe_ind_atomic *at = ctx;
+
+	if (at->ref)
+		return -EFAULT;		/* the 8 bytes span two entries */
+	at->ref = rxe_ind_lookup(at->pd, IB_ACCESS_LOCAL_WRITE, seg);
+	at->addr = seg->addr;
+	return at->ref ? 0 : -EFAULT;
+}
+
 /*
  * Resolve the 8 bytes of an atomic at @iova: aligned in the MR's address
  * space and inside one entry; the referenced MR is returned held.
@@ -341,12 +367,7 @@ out:
 static int rxe_ind_resolve_atomic(struct rxe_mr *mr, u64 iova,
 				  struct rxe_mr **ref, u64 *addr)
 {
-	struct rxe_ind_access acc = {
-		.pd = mr_pd(mr),
-		.access = IB_ACCESS_LOCAL_WRITE,
-		.refs = ref,
-		.max = 1,
-	};
+	struct rxe_ind_atomic at = { .pd = mr_pd(mr) };
 	struct rxe_sge_list *list;
 	int idx, err;
 
@@ -355,17 +376,16 @@ static int rxe_ind_resolve_atomic(struct rxe_mr *mr, u64 iova,
 	list = rxe_ind_get_live(mr->ind, &idx);
 	if (!list)
 		return RESPST_ERR_RKEY_VIOLATION;
-	if (rxe_sge_count(list, iova, sizeof(u64)) != 1) {
-		err = -EFAULT;
-	} else {
-		u32 i = rxe_sge_list_find(list, iova - list->iova);
-
-		*addr = list->sge[i].addr + (iova - list->iova - list->start[i]);
-		err = rxe_sge_walk(list, iova, sizeof(u64), rxe_ind_resolve,
-				   &acc);
-	}
+	err = rxe_sge_walk(list, iova, sizeof(u64), rxe_ind_resolve_one, &at);
 	rxe_ind_put_live(mr->ind, idx);
-	return err ? RESPST_ERR_RKEY_VIOLATION : 0;
+	if (err) {
+		if (at.ref)
+			rxe_put(at.ref);
+		return RESPST_ERR_RKEY_VIOLATION;
+	}
+	*ref = at.ref;
+	*addr = at.addr;
+	return 0;
 }
 
 int rxe_ind_atomic_op(struct rxe_mr *mr, u64 iova, int opcode, u64 compare,
@@ -410,12 +430,10 @@ static int rxe_ind_flush_seg(const struct rxe_sge_seg *seg, void *ctx)
 	struct rxe_mr *ref;
 	int err = 0;
 
-	ref = lookup_mr(fc->pd, fc->access, seg->lkey, RXE_LOOKUP_LOCAL);
+	ref = rxe_ind_lookup(fc->pd, fc->access, seg);
 	if (!ref)
 		return -EFAULT;
-	if (rxe_mr_is_indirect(ref) || mr_check_range(ref, seg->addr, seg->len))
-		err = -EFAULT;
-	else if (fc->persistent)
+	if (fc->persistent)
 		err = rxe_flush_pmem_iova(ref, seg->addr, seg->len);
 	rxe_put(ref);
 	return err;
