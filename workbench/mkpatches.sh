@@ -7,6 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 src=$repo/build/linux
+. "$here/files.sh"
 
 if [ -n "$(git -C "$src" status --porcelain --untracked-files=no)" ]; then
 	echo "patches: build/linux has uncommitted edits; commit them first:" >&2
@@ -34,6 +35,5 @@ git -C "$src" format-patch -q --zero-commit --no-signature --no-numbered \
 	(cd "$repo/patches" && ls -1 *.patch 2>/dev/null || true)
 } > "$repo/patches/series"
 # The tree already carries exactly these patches.
-(cd "$repo/patches" && cat series $(grep -v '^#' series) 2>/dev/null) |
-	sha256sum | cut -d' ' -f1 > "$repo/build/.patches-applied"
+wb_patches_hash > "$repo/build/.patches-applied"
 echo "patches: $(grep -vc '^#' "$repo/patches/series") patch(es) in patches/series"

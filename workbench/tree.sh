@@ -7,14 +7,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 . "$here/pin.sh"
+. "$here/files.sh"
 src=$repo/build/linux
 stamp=$repo/build/.patches-applied
 git_wb() { git -C "$src" -c user.name=workbench -c user.email=workbench@localhost \
 	-c core.autocrlf=false "$@"; }
-
-patches_hash() {
-	(cd "$repo/patches" && cat series $(grep -v '^#' series) 2>/dev/null) | sha256sum | cut -d' ' -f1
-}
 
 apply_series() {
 	local p
@@ -43,7 +40,7 @@ if [ ! -d "$src/.git" ]; then
 	rm -f "$stamp"
 fi
 
-want=$(patches_hash)
+want=$(wb_patches_hash)
 have=$(cat "$stamp" 2>/dev/null || true)
 if [ "$want" != "$have" ]; then
 	if [ -n "$(git_wb status --porcelain --untracked-files=no)" ]; then
@@ -59,12 +56,10 @@ if [ "$want" != "$have" ]; then
 fi
 
 # Link the project's new files into the tree.
-mapfile -t files < <(cd "$repo" && git ls-files --cached --others --exclude-standard \
-	-- drivers include Documentation tools lib net samples | sort -u)
+mapfile -t files < <(wb_new_files)
 exclude=$src/.git/info/exclude
 : > "$exclude.new"
 for f in "${files[@]}"; do
-	[ -e "$repo/$f" ] || continue
 	dst=$src/$f
 	if [ -e "$dst" ] && [ ! -L "$dst" ]; then
 		echo "tree: $f exists upstream; change it with a patch, not a copy" >&2

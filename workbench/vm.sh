@@ -22,7 +22,7 @@ cat > "$out/job.sh" <<JOB
 export WB_REPO='$repo' WB_OUT=/run/wb
 export WB_MODROOT='${WB_MODROOT:-$repo/build/modroot}'
 export WB_KSFT='${WB_KSFT:-$repo/build/kselftest}'
-export WB_DEMO_ARGS='${WB_DEMO_ARGS:-}' WB_KMEMLEAK='${WB_KMEMLEAK:-}'
+export WB_KMEMLEAK='${WB_KMEMLEAK:-}'
 export WB_STRESS_OPS='${WB_STRESS_OPS:-}' WB_STRESS_SEED='${WB_STRESS_SEED:-}'
 . "\$WB_REPO/workbench/guest/lib.sh"
 . "\$WB_REPO/workbench/guest/$mode.sh"
