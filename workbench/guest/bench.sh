@@ -5,6 +5,7 @@
 wb_modules_setup || echo "wb: modules setup failed"
 exec > "$WB_OUT/bench.log" 2>&1
 wb_rxe_up
+printf %s "*_bench" > /sys/module/kunit/parameters/filter_glob
 modprobe indirect_mr_loopback_test netdev=dummy0
 for r in /sys/kernel/debug/kunit/*_bench/results; do
 	cat "$r"

@@ -35,8 +35,13 @@ int rxe_ind_mr_init(struct rxe_mr *mr, u32 max_entries)
 	ind = kzalloc(sizeof(*ind), GFP_KERNEL);
 	if (!ind)
 		return -ENOMEM;
+	/*
+	 * The caller picks the size (up to 1.75 MiB a list) and gets
+	 * -ENOMEM if it cannot be had: no allocation-failure splat.
+	 */
 	for (i = 0; i < 2; i++) {
-		ind->list[i] = rxe_sge_list_alloc(max_entries, GFP_KERNEL);
+		ind->list[i] = rxe_sge_list_alloc(max_entries,
+						  GFP_KERNEL | __GFP_NOWARN);
 		if (!ind->list[i])
 			goto err;
 		atomic_set(&ind->users[i], 0);

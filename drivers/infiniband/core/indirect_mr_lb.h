@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
+/*
+ * What the suites of the indirect MR loopback test module share; see
+ * indirect_mr_lb.c.
+ */
+#ifndef INDIRECT_MR_LB_H
+#define INDIRECT_MR_LB_H
+
+#include <kunit/test.h>
+#include <linux/if_ether.h>
+#include <rdma/ib_verbs.h>
+
+#define LB_MEM		(3 * PAGE_SIZE)	/* target and source buffers */
+#define LB_CANARY	0xc5
+#define LB_TIMEOUT_MS	30000	/* a debug kernel under TCG is slow */
+#define LB_MAX_MRS	8
+#define LB_MAX_PIECES	8	/* entries of lb_indirect() */
+
+#define RW_ACCESS (IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE | \
+		   IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC)
+
+struct lb_buf {
+	u8		*cpu;
+	u64		dma;
+	size_t		len;
+};
+
+struct lb {
+	struct kunit		*test;
+	struct ib_device	*dev;
+	struct ib_pd		*pd, *pd2;
+	struct ib_cq		*scq, *rcq;
+	struct ib_qp		*qp[2];	/* [0] requester, [1] responder */
+	const struct ib_gid_attr *gid;
+	u8			dmac[ETH_ALEN];	/* loopback: our own */
+	struct ib_mr		*mrs[LB_MAX_MRS];
+	int			nmrs;
+	struct lb_buf		bufs[8];
+	int			nbufs;
+};
+
+int lb_init(struct kunit *test);
+void lb_exit(struct kunit *test);
+int lb_qp_pair(struct lb *lb, struct ib_qp **qp, struct ib_cq *scq,
+	       struct ib_cq *rcq);
+int lb_new_qps(struct lb *lb);
+
+struct lb_buf *lb_buf(struct lb *lb, size_t len, u8 fill);
+void lb_sync(struct lb *lb, struct lb_buf *b);
+void lb_pattern(struct lb_buf *b, u8 seed);
+struct ib_mr *lb_alloc_mr(struct lb *lb, struct ib_pd *pd,
+			  enum ib_mr_type type, u32 n);
+void lb_forget_mr(struct lb *lb, struct ib_mr *mr);
+struct ib_mr *lb_fast_mr(struct lb *lb, struct lb_buf *b, int access);
+struct ib_mr *lb_indirect(struct lb *lb, struct lb_buf *b,
+			  const u32 pieces[][2], int n, u32 lkey, int access);
+
+int lb_wait(struct lb *lb, struct ib_cq *cq, struct ib_wc *wc);
+int lb_post_send(struct lb *lb, struct ib_qp *qp, struct ib_send_wr *wr);
+int lb_reg(struct lb *lb, struct ib_mr *mr, int access);
+int lb_local_inv(struct lb *lb, u32 rkey);
+int lb_rdma(struct lb *lb, enum ib_wr_opcode op, u64 addr, u32 len,
+	    u32 lkey, u64 raddr, u32 rkey);
+int lb_atomic(struct lb *lb, enum ib_wr_opcode op, struct lb_buf *res,
+	      u64 raddr, u32 rkey, u64 compare, u64 swap_add);
+int lb_send_to(struct lb *lb, struct ib_sge *sge, struct lb_buf *r);
+
+void lb_model_at(u8 *model, const u8 *mem, size_t mem_len, const u8 *src,
+		 u32 off, u32 len, const u32 pieces[][2], int n);
+void lb_model(u8 *model, const u8 *mem, size_t mem_len, const u8 *src,
+	      u32 len, const u32 pieces[][2], int n);
+u32 lb_gather(u8 *dst, const u8 *mem, const u32 pieces[][2], int n);
+void lb_expect_mem(struct lb *lb, struct lb_buf *b, const u8 *model,
+		   const char *what);
+void lb_expect_qp_error(struct lb *lb, struct ib_qp *qp);
+
+#endif /* INDIRECT_MR_LB_H */

@@ -1,0 +1,126 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Allocation failures on the paths of indirect memory registration over
+# soft-RoCE: arm failslab and fail_page_alloc, run the fault suite of the
+# loopback test module (ib_indirect_mr_fault), and check that every
+# injected failure was clean and left no MR behind.
+#
+#  nth_*    sleeping and order-0 allocations may fail too; each case fails
+#           the 1st, 2nd, ... allocation of one call in its own task
+#           (current->fail_nth, as /proc/self/fail-nth does).
+#  armed_*  failslab fails the next allocation made from rxe_ind_copy()
+#           (the entry table of a packet touching more than 16 entries),
+#           in whichever task rxe runs it.
+
+DIR=$(dirname "$0")
+. "$DIR/../kselftest/ktap_helpers.sh"
+. "$DIR/rxe_lib.sh"
+
+MOD=indirect_mr_loopback_test
+SUITE=ib_indirect_mr_fault
+RESULTS=/sys/kernel/debug/kunit/$SUITE/results
+GLOB=/sys/module/kunit/parameters/filter_glob
+DBG=/sys/kernel/debug
+ATTRS="failslab fail_page_alloc"
+
+ktap_print_header
+rxe_require ip rdma modprobe awk sort
+[ "$(id -u)" = 0 ] || { ktap_skip_all "needs root"; exit "$KSFT_SKIP"; }
+ktap_set_plan 6
+
+# The defaults of FAULT_ATTR_INITIALIZER and of both capabilities.
+fault_reset()
+{
+	local a
+
+	for a in $ATTRS; do
+		[ -d "$DBG/$a" ] || continue
+		echo 0 > "$DBG/$a/probability"
+		echo 1 > "$DBG/$a/interval"
+		echo 1 > "$DBG/$a/times"
+		echo 0 > "$DBG/$a/space"
+		echo 2 > "$DBG/$a/verbose"
+		echo N > "$DBG/$a/task-filter"
+		echo Y > "$DBG/$a/ignore-gfp-wait"
+		echo 0 > "$DBG/$a/require-start" 2>/dev/null
+		echo 0xffffffffffffffff > "$DBG/$a/require-end" 2>/dev/null
+	done
+	[ -d "$DBG/fail_page_alloc" ] && echo 1 > "$DBG/fail_page_alloc/min-order"
+	return 0
+}
+
+cleanup()
+{
+	fault_reset
+	modprobe -r "$MOD" >/dev/null 2>&1
+	printf %s "" > "$GLOB" 2>/dev/null
+	rxe_cleanup
+}
+trap cleanup EXIT
+cleanup
+
+for a in $ATTRS; do
+	[ -w "$DBG/$a/probability" ] ||
+		ktap_exit_fail_msg "no $DBG/$a: needs CONFIG_FAULT_INJECTION_DEBUG_FS and CONFIG_${a^^}"
+done
+[ -w "$DBG/failslab/require-start" ] ||
+	ktap_exit_fail_msg "needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER"
+rxe_netdev_up || ktap_exit_fail_msg "cannot create $RXE_NETDEV"
+rdma link add "$RXE_DEV" type rxe netdev "$RXE_NETDEV" ||
+	ktap_exit_fail_msg "rdma link add failed"
+
+# run_cases GLOB: load the module with only the cases GLOB, print the
+# suite's KTAP nested and tell whether it passed.
+run_cases()
+{
+	printf %s "$SUITE.$1" > "$GLOB"
+	modprobe "$MOD" netdev="$RXE_NETDEV" || return 1
+	[ -r "$RESULTS" ] || { ktap_print_msg "no $RESULTS"; return 1; }
+	sed 's/^/    /' "$RESULTS"
+	grep -q "^ok 1 $SUITE\$" "$RESULTS"
+}
+
+no_mr_left()
+{
+	modprobe -r "$MOD" || return 1
+	[ -z "$(rdma resource show mr dev "$RXE_DEV" 2>/dev/null)" ]
+}
+
+# Group 1: the countdown of the test's own task; quiet, every allocation.
+for a in $ATTRS; do
+	echo 0 > "$DBG/$a/verbose"
+	echo N > "$DBG/$a/ignore-gfp-wait"
+done
+echo 0 > "$DBG/fail_page_alloc/min-order"
+ktap_test_result "allocations of ib_alloc_mr and the map calls fail cleanly" \
+	run_cases 'nth_*'
+ktap_test_result "nothing left behind after the nth_* cases" no_mr_left
+fault_reset
+
+# Group 2: the next slab allocation whose stack holds rxe_ind_copy().
+# The function's text ends where the next symbol starts.
+range=$(awk '{ print $1, $3 }' /proc/kallsyms | sort |
+	awk 'f { print "0x" $1; exit } $2 == "rxe_ind_copy" { printf "0x%s ", $1; f = 1 }')
+set -- $range
+if [ $# -ne 2 ] || [ "$1" = 0x0000000000000000 ]; then
+	ktap_test_fail "rxe_ind_copy found in /proc/kallsyms"
+else
+	ktap_test_pass "rxe_ind_copy found in /proc/kallsyms ($1-$2)"
+fi
+echo 0 > "$DBG/failslab/verbose"
+echo "$1" > "$DBG/failslab/require-start"
+echo "$2" > "$DBG/failslab/require-end"
+echo 1 > "$DBG/failslab/times"
+echo 1 > "$DBG/failslab/interval"
+echo 100 > "$DBG/failslab/probability"
+ktap_test_result "a packet's entry table that cannot be allocated fails the packet cleanly" \
+	run_cases 'armed_*'
+times_used()
+{
+	[ "$(cat "$DBG/failslab/times")" = 0 ]
+}
+ktap_test_result "the armed failure was injected" times_used
+fault_reset
+ktap_test_result "nothing left behind after the armed_* cases" no_mr_left
+ktap_finished
