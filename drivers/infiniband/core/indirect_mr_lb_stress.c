@@ -112,13 +112,22 @@ static u32 rnd_below(struct lb_rnd *r, u32 n)
 	return prandom_u32_state(&r->rnd) % n;
 }
 
+/* A 64-bit finalizer (splitmix64): nearby inputs, unrelated outputs. */
+static u64 lb_mix(u64 x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
 /* Operation @i of @seed: its kind; its parameters come from r->rnd. */
 static enum lb_op_kind lb_op_start(struct lb_rnd *r, u32 seed, u32 i)
 {
 	u32 w;
 	int k;
 
-	prandom_seed_state(&r->rnd, (u64)seed << 32 | i);
+	prandom_seed_state(&r->rnd, lb_mix((u64)seed << 32 | i));
 	if (i % RND_LIST_EVERY == 0)
 		return OP_LIST;
 	w = rnd_below(r, 16);
@@ -724,7 +733,7 @@ static void lb_random_concurrent(struct kunit *test)
 	u32 i, ok = 0, failed = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
-	prandom_seed_state(&r->rnd, random_seed);
+	prandom_seed_state(&r->rnd, lb_mix(random_seed));
 	KUNIT_ASSERT_EQ(test, lb_rnd_reset(r), 0);
 	/* a list with entries under the DMA lkey and in the fast MR */
 	do {
