@@ -348,11 +348,11 @@ static int lb_connect(struct lb *lb, struct ib_qp *qp, u32 peer)
 }
 
 /*
- * (Re)create the pair @qp[0], @qp[1] in lb->pd, on @scq and @rcq, and
+ * (Re)create the pair @qp[0], @qp[1] in @pd, on @scq and @rcq, and
  * connect the two QPs to each other.
  */
-int lb_qp_pair(struct lb *lb, struct ib_qp **qp, struct ib_cq *scq,
-	       struct ib_cq *rcq)
+int lb_qp_pair(struct lb *lb, struct ib_pd *pd, struct ib_qp **qp,
+	       struct ib_cq *scq, struct ib_cq *rcq)
 {
 	struct ib_qp_init_attr qpa = {
 		.send_cq = scq,
@@ -370,7 +370,7 @@ int lb_qp_pair(struct lb *lb, struct ib_qp **qp, struct ib_cq *scq,
 	for (i = 0; i < 2; i++) {
 		if (!IS_ERR_OR_NULL(qp[i]))
 			ib_destroy_qp(qp[i]);
-		qp[i] = ib_create_qp(lb->pd, &qpa);
+		qp[i] = ib_create_qp(pd, &qpa);
 		if (IS_ERR(qp[i]))
 			return PTR_ERR(qp[i]);
 	}
@@ -386,7 +386,7 @@ int lb_qp_pair(struct lb *lb, struct ib_qp **qp, struct ib_cq *scq,
 /* (Re)create the case's two QPs, e.g. after a failed operation. */
 int lb_new_qps(struct lb *lb)
 {
-	return lb_qp_pair(lb, lb->qp, lb->scq, lb->rcq);
+	return lb_qp_pair(lb, lb->pd, lb->qp, lb->scq, lb->rcq);
 }
 
 void lb_exit(struct kunit *test)

@@ -41,8 +41,8 @@ struct lb {
 
 int lb_init(struct kunit *test);
 void lb_exit(struct kunit *test);
-int lb_qp_pair(struct lb *lb, struct ib_qp **qp, struct ib_cq *scq,
-	       struct ib_cq *rcq);
+int lb_qp_pair(struct lb *lb, struct ib_pd *pd, struct ib_qp **qp,
+	       struct ib_cq *scq, struct ib_cq *rcq);
 int lb_new_qps(struct lb *lb);
 
 struct lb_buf *lb_buf(struct lb *lb, size_t len, u8 fill);

@@ -382,7 +382,7 @@ static void lb_entry_needs_local_write(struct kunit *test)
 			      IB_WC_REM_ACCESS_ERR);
 }
 
-/* The indirect MR's own rights: no remote write, no remote write. */
+/* The indirect MR's own rights: no remote write. */
 static void lb_needs_remote_write(struct kunit *test)
 {
 	struct lb *lb = test->priv;
@@ -395,6 +395,179 @@ static void lb_needs_remote_write(struct kunit *test)
 
 	lb_expect_write_fails(lb, t, mr->iova, 8, mr->rkey,
 			      IB_WC_REM_ACCESS_ERR);
+}
+
+/*
+ * The indirect MR's own rights, the other remote ones: without remote
+ * read a READ fails, without remote atomic a fetch-and-add fails, and
+ * neither changes a byte on either side.
+ */
+static void lb_needs_remote_read_atomic(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t = lb_buf(lb, LB_MEM, LB_CANARY);
+	struct lb_buf *d = lb_buf(lb, LB_MEM, 0x5a);
+	/* MR byte 5 is 8-aligned in the MR (iova + 3) and lands on t + 64 */
+	static const u32 one[][2] = { { 59, 64 } };
+	struct ib_mr *mr = lb_indirect(lb, t, one, 1, lb->pd->local_dma_lkey,
+				       IB_ACCESS_LOCAL_WRITE |
+				       IB_ACCESS_REMOTE_WRITE);
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, model);
+	memset(model, 0x5a, LB_MEM);
+	KUNIT_EXPECT_EQ(test, lb_rdma(lb, IB_WR_RDMA_READ, d->dma, 64,
+				      lb->pd->local_dma_lkey, mr->iova,
+				      mr->rkey), IB_WC_REM_ACCESS_ERR);
+	lb_expect_qp_error(lb, lb->qp[0]);
+	KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+	KUNIT_ASSERT_EQ(test, (mr->iova + 5) % 8, 0);
+	KUNIT_EXPECT_EQ(test, lb_atomic(lb, IB_WR_ATOMIC_FETCH_AND_ADD, d,
+					mr->iova + 5, mr->rkey, 0, 1),
+			IB_WC_REM_ACCESS_ERR);
+	lb_expect_mem(lb, d, model, "local buffer");
+	memset(model, LB_CANARY, LB_MEM);
+	lb_expect_mem(lb, t, model, "target");
+}
+
+/*
+ * A receive through an indirect lkey without local write fails as one
+ * through a fast MR without local write does, and writes nothing.
+ */
+static void lb_recv_needs_local_write(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *s = lb_buf(lb, 256, 0x42);
+	struct lb_buf *r = lb_buf(lb, LB_MEM, LB_CANARY);
+	static const u32 one[][2] = { { 0, 200 } };
+	struct ib_mr *fmr = lb_fast_mr(lb, r, IB_ACCESS_REMOTE_READ);
+	struct ib_mr *mr = lb_indirect(lb, r, one, 1, lb->pd->local_dma_lkey,
+				       IB_ACCESS_REMOTE_READ);
+	struct ib_sge ssge = { s->dma, 100, lb->pd->local_dma_lkey };
+	struct ib_sge direct = { fmr->iova, 200, fmr->lkey };
+	struct ib_sge indirect = { mr->iova, 200, mr->lkey };
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	int send[2], recv[2], i;
+
+	KUNIT_ASSERT_NOT_NULL(test, model);
+	memset(model, LB_CANARY, LB_MEM);
+	for (i = 0; i < 2; i++) {
+		struct ib_recv_wr rwr = { .sg_list = i ? &indirect : &direct,
+					  .num_sge = 1 };
+		struct ib_send_wr swr = { .opcode = IB_WR_SEND,
+					  .sg_list = &ssge, .num_sge = 1 };
+		struct ib_wc wc;
+
+		KUNIT_ASSERT_EQ(test, ib_post_recv(lb->qp[1], &rwr, NULL), 0);
+		send[i] = lb_post_send(lb, lb->qp[0], &swr);
+		KUNIT_ASSERT_EQ(test, lb_wait(lb, lb->rcq, &wc), 0);
+		recv[i] = wc.status;
+		KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+	}
+	KUNIT_EXPECT_NE(test, recv[0], IB_WC_SUCCESS);
+	KUNIT_EXPECT_EQ(test, recv[1], recv[0]);
+	KUNIT_EXPECT_EQ(test, send[1], send[0]);
+	lb_expect_mem(lb, r, model, "receive buffer");
+}
+
+/* An entry naming an SG_GAPS MR: one level of indirection only (A2). */
+static void lb_entry_sg_gaps(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t = lb_buf(lb, LB_MEM, LB_CANARY);
+	struct ib_mr *gaps = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_SG_GAPS, 2);
+	struct ib_mr *mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 1);
+	struct scatterlist sg[2];
+	struct ib_sge sge;
+
+	sg_init_table(sg, 2);
+	sg_dma_address(&sg[0]) = t->dma + 10;
+	sg_dma_len(&sg[0]) = 100;
+	sg_dma_address(&sg[1]) = t->dma + 500;
+	sg_dma_len(&sg[1]) = 100;
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sg(gaps, sg, 2, NULL, PAGE_SIZE), 2);
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, gaps, RW_ACCESS), IB_WC_SUCCESS);
+	sge = (struct ib_sge){ gaps->iova, 150, gaps->lkey };
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, &sge, 1, 0x6000), 1);
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+	lb_expect_write_fails(lb, t, mr->iova, 150, mr->rkey,
+			      IB_WC_REM_ACCESS_ERR);
+}
+
+/*
+ * REG_MR with a key that differs from the MR's in more than the low 8
+ * bits fails as it does for a fast MR (rule S4) and leaves the MR FREE:
+ * its rkey does not work, and a REG_MR with a good key then does.
+ */
+static void lb_reg_bad_key(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t;
+	struct ib_mr *mr = lb_gappy_target(lb, &t);
+	struct ib_mr *fmr = lb_fast_mr(lb, t, IB_ACCESS_LOCAL_WRITE);
+	int status[2], i;
+
+	for (i = 0; i < 2; i++) {
+		struct ib_mr *m = i ? mr : fmr;
+		struct ib_reg_wr wr = {
+			.wr.opcode = IB_WR_REG_MR,
+			.mr = m,
+			.key = m->rkey ^ 0x100,
+			.access = RW_ACCESS,
+		};
+
+		KUNIT_ASSERT_EQ(test, lb_local_inv(lb, m->rkey), IB_WC_SUCCESS);
+		status[i] = lb_post_send(lb, lb->qp[1], &wr.wr);
+		KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+	}
+	KUNIT_EXPECT_NE(test, status[0], IB_WC_SUCCESS);
+	KUNIT_EXPECT_EQ(test, status[1], status[0]);
+	lb_expect_write_fails(lb, t, mr->iova, 8, mr->rkey,
+			      IB_WC_REM_ACCESS_ERR);
+	KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+	ib_update_fast_reg_key(mr, ib_inc_rkey(mr->rkey));
+	KUNIT_EXPECT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+}
+
+/*
+ * REG_MR posted on a QP of another PD fails as it does for a fast MR
+ * (rule S4) and leaves the MR FREE.
+ */
+static void lb_reg_other_pd(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct lb_buf *t;
+	struct ib_mr *mr = lb_gappy_target(lb, &t);
+	struct ib_mr *fmr = lb_fast_mr(lb, t, IB_ACCESS_LOCAL_WRITE);
+	struct ib_qp *qp2[2] = {};
+	int status[2], i;
+
+	KUNIT_ASSERT_EQ(test, lb_local_inv(lb, mr->rkey), IB_WC_SUCCESS);
+	KUNIT_ASSERT_EQ(test, lb_local_inv(lb, fmr->rkey), IB_WC_SUCCESS);
+	for (i = 0; i < 2; i++) {
+		struct ib_mr *m = i ? mr : fmr;
+		struct ib_reg_wr wr = {
+			.wr.opcode = IB_WR_REG_MR,
+			.mr = m,
+			.key = m->rkey,
+			.access = RW_ACCESS,
+		};
+
+		if (lb_qp_pair(lb, lb->pd2, qp2, lb->scq, lb->rcq)) {
+			KUNIT_FAIL(test, "cannot connect QPs in the other PD");
+			break;
+		}
+		status[i] = lb_post_send(lb, qp2[1], &wr.wr);
+	}
+	for (i = 0; i < 2; i++)
+		if (!IS_ERR_OR_NULL(qp2[i]))
+			ib_destroy_qp(qp2[i]);
+	KUNIT_EXPECT_NE(test, status[0], IB_WC_SUCCESS);
+	KUNIT_EXPECT_EQ(test, status[1], status[0]);
+	lb_expect_write_fails(lb, t, mr->iova, 8, mr->rkey,
+			      IB_WC_REM_ACCESS_ERR);
+	KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+	KUNIT_EXPECT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
 }
 
 /* A referenced MR deregistered while the indirect MR is valid. */
@@ -857,6 +1030,11 @@ static struct kunit_case lb_cases[] = {
 	KUNIT_CASE(lb_entry_indirect),
 	KUNIT_CASE(lb_entry_needs_local_write),
 	KUNIT_CASE(lb_needs_remote_write),
+	KUNIT_CASE(lb_needs_remote_read_atomic),
+	KUNIT_CASE(lb_recv_needs_local_write),
+	KUNIT_CASE(lb_entry_sg_gaps),
+	KUNIT_CASE(lb_reg_bad_key),
+	KUNIT_CASE(lb_reg_other_pd),
 	KUNIT_CASE(lb_entry_deregistered),
 	KUNIT_CASE(lb_atomic_misaligned),
 	KUNIT_CASE(lb_atomic_ok_and_crossing),

@@ -747,7 +747,7 @@ static void lb_random_concurrent(struct kunit *test)
 	c->access[1] = IB_ACCESS_LOCAL_WRITE;
 	c->cq = ib_alloc_cq(lb->dev, NULL, 64, 0, IB_POLL_DIRECT);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c->cq));
-	if (lb_qp_pair(lb, c->qp, c->cq, c->cq)) {
+	if (lb_qp_pair(lb, lb->pd, c->qp, c->cq, c->cq)) {
 		KUNIT_FAIL(test, "cannot connect the second QP pair");
 		goto out;
 	}
