@@ -13,15 +13,9 @@ res=$repo/build/results
 extra=()
 if [ "$variant" = debug ]; then
 	res=$repo/build/results-debug
-	extra=("$repo/workbench/config/debug.config")
-	export WB_OBJ=$repo/build/obj-debug
-	export WB_MODROOT=$repo/build/modroot-debug
-	export WB_KSFT=$repo/build/kselftest-debug
-	export WB_MEM=${WB_MEM:-4096} WB_KMEMLEAK=1
-	# Under TCG a KASAN+lockdep kernel can stall a vCPU for tens of
-	# seconds in stop_machine at boot; allow RCU the longest grace
-	# period it accepts before it calls that a stall.
-	export WB_CMDLINE="${WB_CMDLINE:-} rcupdate.rcu_cpu_stall_timeout=300"
+	. "$here/debug-env.sh"
+	extra=("$debug_fragment")
+	export WB_KMEMLEAK=1
 fi
 t0=$(date +%s)
 
@@ -56,17 +50,10 @@ cp "$res/vm/kmemleak.txt" "$res/kmemleak.txt" 2>/dev/null
 	# The log to scan: dmesg if the guest got that far, else the console.
 	scan=$res/dmesg.txt
 	[ -s "$scan" ] || scan=$res/console.log
-	pat='WARNING:|BUG:|Oops|Kernel panic|kernel BUG at|general protection fault'
-	pat+='|KASAN:|UBSAN:|KFENCE:|possible circular locking|possible recursive locking'
-	pat+='|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON'
-	pat+='|list_add corruption|list_del corruption|ODEBUG:|unreferenced object'
-	pat+='|blocked for more than|soft lockup|hard LOCKUP|Call Trace:'
-	if grep -Eq "$pat" "$scan" 2>/dev/null; then
-		h "no WARN/BUG/Oops/KASAN/lockdep report in the guest log" 1
-		grep -E -A12 "$pat" "$scan" | head -n 40 | sed 's/^/# /'
-	else
-		h "no WARN/BUG/Oops/KASAN/lockdep report in the guest log" $([ -s "$scan" ]; echo $?)
-	fi
+	"$here/reports.sh" "$scan" > "$res/reports.txt"
+	rc=$?
+	h "no WARN/BUG/Oops/KASAN/lockdep report in the guest log" $rc
+	cat "$res/reports.txt"
 	if [ -n "${WB_KMEMLEAK:-}" ]; then
 		if [ ! -f "$res/kmemleak.txt" ]; then
 			h "kmemleak scan ran after the tests" 1

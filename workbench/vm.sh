@@ -24,6 +24,7 @@ export WB_MODROOT='${WB_MODROOT:-$repo/build/modroot}'
 export WB_KSFT='${WB_KSFT:-$repo/build/kselftest}'
 export WB_KMEMLEAK='${WB_KMEMLEAK:-}'
 export WB_STRESS_OPS='${WB_STRESS_OPS:-}' WB_STRESS_SEED='${WB_STRESS_SEED:-}'
+export WB_STRESS_CHUNK='${WB_STRESS_CHUNK:-}'
 . "\$WB_REPO/workbench/guest/lib.sh"
 . "\$WB_REPO/workbench/guest/$mode.sh"
 JOB

@@ -2,9 +2,9 @@
 # Guest job of 'make stress': the randomized differential cases of the
 # loopback module (suite ib_indirect_mr_stress), long.  WB_STRESS_OPS
 # operations of lb_random_ops in all, from seed WB_STRESS_SEED on, in
-# module loads of at most 20000 operations (KUnit gives a case 300 s;
-# under TCG 20000 operations take about 100 s); each load also runs
-# lb_random_concurrent with a tenth as many operations.
+# module loads of at most WB_STRESS_CHUNK operations (default 20000: KUnit
+# gives a case 300 s, and under TCG 20000 operations take about 110 s);
+# each load also runs lb_random_concurrent with a tenth as many.
 wb_modules_setup || echo "wb: modules setup failed"
 exec > "$WB_OUT/stress.log" 2>&1
 wb_rxe_up
@@ -12,11 +12,12 @@ suite=ib_indirect_mr_stress
 printf %s "$suite.*" > /sys/module/kunit/parameters/filter_glob
 left=${WB_STRESS_OPS:-100000}
 seed=${WB_STRESS_SEED:-1}
+chunk=${WB_STRESS_CHUNK:-20000}
 fail=0
 checked=0
 concurrent=0
 while [ "$left" -gt 0 ]; do
-	n=$((left < 20000 ? left : 20000))
+	n=$((left < chunk ? left : chunk))
 	modprobe indirect_mr_loopback_test netdev=dummy0 random_ops=$n \
 		random_concurrent_ops=$(((n + 9) / 10)) random_seed=$seed
 	r=/sys/kernel/debug/kunit/$suite/results
