@@ -396,6 +396,8 @@ void lb_exit(struct kunit *test)
 
 	if (!lb)
 		return;
+	if (lb->quiesce)
+		lb->quiesce(lb);	/* also after a failed assertion */
 	for (i = 0; i < 2; i++)
 		if (!IS_ERR_OR_NULL(lb->qp[i]))
 			ib_destroy_qp(lb->qp[i]);

@@ -37,6 +37,9 @@ struct lb {
 	int			nmrs;
 	struct lb_buf		bufs[8];
 	int			nbufs;
+	/* stops what a case started beside it, before anything is freed */
+	void			(*quiesce)(struct lb *lb);
+	void			*quiesce_data;
 };
 
 int lb_init(struct kunit *test);

@@ -18,9 +18,10 @@
  *
  * lb_random_concurrent: while a kernel thread invalidates and
  * re-registers, over its own QP pair, the indirect MR and the fast MR
- * that the entries reference, random single-packet operations through
- * the indirect rkey either complete with the model's bytes or fail with
- * IB_WC_REM_ACCESS_ERR having changed nothing (rules A4 and A6).
+ * that the entries reference, random single-packet WRITEs, READs and
+ * fetch-and-adds through the indirect rkey either complete with the
+ * model's bytes or fail with IB_WC_REM_ACCESS_ERR having changed nothing
+ * (rules A4 and A6).
  */
 
 #include <linux/delay.h>
@@ -654,6 +655,7 @@ static void lb_random_ops(struct kunit *test)
 /* The thread that invalidates and re-registers under the operations. */
 struct lb_churn {
 	struct lb		*lb;
+	struct task_struct	*task;
 	struct ib_cq		*cq;
 	struct ib_qp		*qp[2];
 	struct ib_mr		*mr[2];	/* the indirect MR, a referenced MR */
@@ -724,12 +726,50 @@ static int lb_churn_fn(void *arg)
 	return 0;
 }
 
+/* Stop the thread, then free its QPs and CQ; the MRs stay valid. */
+static void lb_churn_quiesce(struct lb *lb)
+{
+	struct lb_churn *c = lb->quiesce_data;
+	int i;
+
+	lb->quiesce = NULL;
+	if (!IS_ERR_OR_NULL(c->task))
+		kthread_stop(c->task);
+	for (i = 0; i < 2; i++)
+		if (!IS_ERR_OR_NULL(c->qp[i]))
+			ib_destroy_qp(c->qp[i]);
+	if (!IS_ERR_OR_NULL(c->cq))
+		ib_free_cq(c->cq);
+}
+
+/* An 8-byte slot inside one entry, aligned in the MR and in t; or -1. */
+static s64 lb_rnd_atomic_slot(struct lb_rnd *r)
+{
+	int tries;
+
+	for (tries = 0; tries < 16; tries++) {
+		u64 va = (r->mr->iova + rnd_below(r, r->len)) & ~7ULL;
+		u32 o = va - r->mr->iova;
+
+		if (va >= r->mr->iova && o + 8 <= r->len &&
+		    r->ent[o] == r->ent[o + 7] && !(r->map[o] & 7))
+			return o;
+	}
+	return -1;
+}
+
+/*
+ * While lb_churn_fn() invalidates and re-registers the indirect MR and
+ * the fast MR its entries reference, single-packet WRITEs, READs and
+ * fetch-and-adds through the rkey either complete with the model's bytes
+ * or fail with IB_WC_REM_ACCESS_ERR having changed nothing, on either
+ * side (rules A4 and A6).  Both outcomes must occur.
+ */
 static void lb_random_concurrent(struct kunit *test)
 {
 	struct lb *lb = test->priv;
 	struct lb_rnd *r = lb_rnd_new(test);
 	struct lb_churn *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
-	struct task_struct *task;
 	u32 i, ok = 0, failed = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
@@ -745,73 +785,85 @@ static void lb_random_concurrent(struct kunit *test)
 	c->access[0] = RW_ACCESS;
 	c->mr[1] = r->frmr;
 	c->access[1] = IB_ACCESS_LOCAL_WRITE;
+	lb->quiesce_data = c;
+	lb->quiesce = lb_churn_quiesce;
 	c->cq = ib_alloc_cq(lb->dev, NULL, 64, 0, IB_POLL_DIRECT);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c->cq));
-	if (lb_qp_pair(lb, lb->pd, c->qp, c->cq, c->cq)) {
-		KUNIT_FAIL(test, "cannot connect the second QP pair");
-		goto out;
-	}
-	task = kthread_run(lb_churn_fn, c, "lb_churn");
-	if (IS_ERR(task)) {
-		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(task));
-		goto out;
-	}
+	KUNIT_ASSERT_EQ_MSG(test, lb_qp_pair(lb, lb->pd, c->qp, c->cq, c->cq),
+			    0, "cannot connect the second QP pair");
+	c->task = kthread_run(lb_churn_fn, c, "lb_churn");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c->task));
 
 	for (i = 0; i < random_concurrent_ops; i++) {
 		u32 off = rnd_below(r, r->len);
 		u32 len = 1 + rnd_below(r, min(r->len - off, RND_ONE_PACKET));
-		bool write = rnd_below(r, 2);
+		u32 kind = rnd_below(r, 8);	/* 0-3 WRITE, 4-6 READ, 7 FADD */
+		u64 add = prandom_u32_state(&r->rnd), old;
+		s64 slot = kind == 7 ? lb_rnd_atomic_slot(r) : -1;
 		int status;
 
+		if (kind == 7 && slot < 0)
+			continue;
 		lb_pattern(r->s, (u8)i);
 		lb_rnd_fill_d(r, LB_CANARY);
-		if (write)
+		if (kind < 4)
 			status = lb_rdma(lb, IB_WR_RDMA_WRITE, r->s->dma, len,
 					 lb->pd->local_dma_lkey,
 					 r->mr->iova + off, r->mr->rkey);
-		else
+		else if (kind < 7)
 			status = lb_rdma(lb, IB_WR_RDMA_READ, r->d->dma, len,
 					 lb->pd->local_dma_lkey,
 					 r->mr->iova + off, r->mr->rkey);
+		else
+			status = lb_atomic(lb, IB_WR_ATOMIC_FETCH_AND_ADD, r->d,
+					   r->mr->iova + slot, r->mr->rkey, 0,
+					   add);
 		lb_sync(lb, r->t);
 		lb_sync(lb, r->d);
 		if (status == IB_WC_SUCCESS) {
 			ok++;
-			if (write)
+			if (kind < 4) {
 				lb_rnd_model_write(r, off, len, r->s->cpu);
-			else if (!lb_rnd_gathered(r, r->d->cpu, off, len))
-				KUNIT_FAIL(test, "operation %u: READ returned other bytes",
-					   i);
+			} else if (kind < 7) {
+				if (!lb_rnd_gathered(r, r->d->cpu, off, len))
+					KUNIT_FAIL(test,
+						   "operation %u: READ returned other bytes",
+						   i);
+			} else {
+				memcpy(&old, r->model + r->map[slot], 8);
+				if (memcmp(r->d->cpu, &old, 8))
+					KUNIT_FAIL(test,
+						   "operation %u: FADD returned another value",
+						   i);
+				old += add;
+				memcpy(r->model + r->map[slot], &old, 8);
+			}
 		} else {
 			failed++;
 			KUNIT_EXPECT_EQ_MSG(test, status, IB_WC_REM_ACCESS_ERR,
 					    "operation %u", i);
 			if (memchr_inv(r->d->cpu, LB_CANARY, LB_MEM))
-				KUNIT_FAIL(test, "operation %u: a failed READ wrote",
+				KUNIT_FAIL(test,
+					   "operation %u: a failed operation wrote its local buffer",
 					   i);
-			KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+			if (lb_new_qps(lb))
+				KUNIT_FAIL(test, "cannot reconnect");
 		}
 		if (memcmp(r->t->cpu, r->model, LB_MEM))
 			KUNIT_FAIL(test,
-				   "seed %u, operation %u (%s, status %d): target differs from the model",
-				   random_seed, i, write ? "WRITE" : "READ",
-				   status);
+				   "seed %u, operation %u (kind %u, status %d): target differs from the model",
+				   random_seed, i, kind, status);
 		if (test->status == KUNIT_FAILURE || c->err)
 			break;
 		r->checked++;
 	}
-	kthread_stop(task);
+	lb_churn_quiesce(lb);
 	KUNIT_EXPECT_EQ_MSG(test, c->err, 0, "the invalidating thread failed");
 	/* both outcomes happened, so the race was run */
 	KUNIT_EXPECT_GT(test, ok, 0);
 	KUNIT_EXPECT_GT(test, failed, 0);
 	kunit_info(test, "seed %u: %llu operations checked while %llu invalidate/re-register cycles ran: %u completed, %u failed cleanly",
 		   random_seed, r->checked, c->cycles, ok, failed);
-out:
-	for (i = 0; i < 2; i++)
-		if (!IS_ERR_OR_NULL(c->qp[i]))
-			ib_destroy_qp(c->qp[i]);
-	ib_free_cq(c->cq);
 }
 
 static struct kunit_case lb_stress_cases[] = {
