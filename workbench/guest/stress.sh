@@ -4,7 +4,8 @@
 # operations of lb_random_ops in all, from seed WB_STRESS_SEED on, in
 # module loads of at most WB_STRESS_CHUNK operations (default 20000: KUnit
 # gives a case 300 s, and under TCG 20000 operations take about 110 s);
-# each load also runs lb_random_concurrent with a tenth as many.
+# each load also runs lb_random_concurrent with a tenth as many (at least
+# 200, so that both of its outcomes occur).
 wb_modules_setup || echo "wb: modules setup failed"
 exec > "$WB_OUT/stress.log" 2>&1
 wb_rxe_up
@@ -19,7 +20,8 @@ concurrent=0
 while [ "$left" -gt 0 ]; do
 	n=$((left < chunk ? left : chunk))
 	modprobe indirect_mr_loopback_test netdev=dummy0 random_ops=$n \
-		random_concurrent_ops=$(((n + 9) / 10)) random_seed=$seed
+		random_concurrent_ops=$((n / 10 < 200 ? 200 : n / 10)) \
+		random_seed=$seed
 	r=/sys/kernel/debug/kunit/$suite/results
 	cat "$r"
 	if grep -q "^ok 1 $suite" "$r"; then

@@ -31,6 +31,7 @@ struct lb {
 	struct ib_pd		*pd, *pd2;
 	struct ib_cq		*scq, *rcq;
 	struct ib_qp		*qp[2];	/* [0] requester, [1] responder */
+	struct ib_qp		*extra[2];	/* a case's second pair */
 	const struct ib_gid_attr *gid;
 	u8			dmac[ETH_ALEN];	/* loopback: our own */
 	struct ib_mr		*mrs[LB_MAX_MRS];

@@ -59,7 +59,7 @@ MODULE_PARM_DESC(random_model_bug,
 #define RND_MAX_ENTRY	1500	/* bytes */
 #define RND_LIST_EVERY	8	/* operation 8k makes a new list */
 #define RND_ONE_PACKET	1024	/* the QPs' path MTU */
-#define RND_MIN_SECS	60	/* at most this long reducing a failure */
+#define RND_REDUCE_SECS	60	/* about this long reducing a failure */
 #define RND_MAX_SEQ	512	/* longest sequence tried when reducing */
 
 enum lb_op_kind {
@@ -104,6 +104,7 @@ struct lb_rnd {
 	u32			len;	/* of the live list; 0: none */
 	u8			kinds;	/* of its entries: 1 DMA lkey, 2 fast MR */
 	bool			verbose; /* describe each operation */
+	unsigned long		deadline; /* of a replay, in jiffies; 0: none */
 	char			why[128]; /* the first mismatch */
 	u64			checked;
 };
@@ -314,6 +315,7 @@ static int lb_rnd_atomic(struct lb_rnd *r, enum lb_op_kind kind)
 	else
 		status = lb_atomic(lb, IB_WR_ATOMIC_CMP_AND_SWP, r->d, va,
 				   r->mr->rkey, match ? old : ~old, arg);
+	/* crossing wins over alignment (rule A5) */
 	if (r->ent[o] != r->ent[o + 7]) {	/* crosses two entries */
 		return lb_rnd_status(r, "atomic across entries", status,
 				     IB_WC_REM_ACCESS_ERR) ?: lb_rnd_failed(r);
@@ -474,10 +476,13 @@ static int lb_rnd_reset(struct lb_rnd *r)
 	return 0;
 }
 
+#define RND_PASSED	-1	/* every operation matched the model */
+#define RND_BROKEN	-2	/* the run could not be set up, or ran out of time */
+
 /*
  * Run operations @idx[0..n) of the seed from the start.  Returns the
  * position in @idx of the first operation whose result differs from the
- * model, or -1; counts the operations checked.
+ * model, RND_PASSED or RND_BROKEN; counts the operations checked.
  */
 static int lb_rnd_run(struct lb_rnd *r, const u32 *idx, u32 n)
 {
@@ -485,8 +490,10 @@ static int lb_rnd_run(struct lb_rnd *r, const u32 *idx, u32 n)
 	int err;
 
 	if (lb_rnd_reset(r))
-		return 0;
+		return RND_BROKEN;
 	for (p = 0; p < n; p++) {
+		if (r->deadline && time_after(jiffies, r->deadline))
+			return RND_BROKEN;
 		enum lb_op_kind kind = lb_op_start(r, random_seed, idx[p]);
 
 		err = lb_rnd_op(r, kind, idx[p]);
@@ -495,7 +502,7 @@ static int lb_rnd_run(struct lb_rnd *r, const u32 *idx, u32 n)
 		if (!err)
 			r->checked++;
 	}
-	return -1;
+	return RND_PASSED;
 }
 
 /* Whether @idx[0..n) still fails; if so, cut it after the failing one. */
@@ -513,12 +520,12 @@ static bool lb_rnd_fails(struct lb_rnd *r, u32 *idx, u32 *n)
  * Reduce a failing run of operations 0..@fail: first to the last list
  * operation before it and what follows, widened until it fails again,
  * then by removing chunks of halving size (delta debugging), within
- * RND_MIN_SECS.  Prints the result with the parameters that replay it.
+ * RND_REDUCE_SECS.  Prints the result with the parameters that replay it.
  */
 static void lb_rnd_reduce(struct lb_rnd *r, u32 fail)
 {
 	struct kunit *test = r->lb->test;
-	unsigned long end = jiffies + RND_MIN_SECS * HZ;
+	unsigned long end = jiffies + RND_REDUCE_SECS * HZ;
 	u32 *seq, *try, n, tn, chunk, start, groups, i, j;
 	char *buf;
 	size_t pos = 0;
@@ -529,6 +536,7 @@ static void lb_rnd_reduce(struct lb_rnd *r, u32 fail)
 	buf = kunit_kzalloc(test, 8 * RND_MAX_SEQ, GFP_KERNEL);
 	if (!seq || !try || !buf)
 		return;
+	r->deadline = end;
 	/* the failing operation with its last 1, 2, 4, ... list groups */
 	for (groups = 1; !found && time_before(jiffies, end); groups *= 2) {
 		u32 first = fail - fail % RND_LIST_EVERY;
@@ -544,6 +552,7 @@ static void lb_rnd_reduce(struct lb_rnd *r, u32 fail)
 			break;
 	}
 	if (!found) {
+		r->deadline = 0;
 		kunit_info(test, "seed %u: no shorter sequence fails; replay with random_ops=%u",
 			   random_seed, fail + 1);
 		return;
@@ -568,10 +577,13 @@ static void lb_rnd_reduce(struct lb_rnd *r, u32 fail)
 	kunit_info(test, "seed %u: %u operations reproduce it: random_seed=%u random_replay=%s",
 		   random_seed, n, random_seed, buf);
 	r->verbose = true;
+	r->deadline = 0;
 	if (lb_rnd_fails(r, seq, &n))
 		kunit_info(test, "replayed: %s", r->why);
 	r->verbose = false;
 }
+
+KUNIT_DEFINE_ACTION_WRAPPER(lb_kvfree, kvfree, const void *);
 
 /* Parse random_replay into @idx; the number of operations, or 0. */
 static u32 lb_rnd_parse(struct kunit *test, u32 *idx, u32 max)
@@ -631,17 +643,20 @@ static void lb_random_ops(struct kunit *test)
 				    random_replay);
 		r->verbose = true;
 		p = lb_rnd_run(r, idx, n);
-		KUNIT_EXPECT_EQ_MSG(test, p, -1, "seed %u, operation %u: %s",
+		KUNIT_EXPECT_EQ_MSG(test, p, RND_PASSED, "seed %u, operation %u: %s",
 				    random_seed, p < 0 ? 0 : idx[p], r->why);
 		return;
 	}
 
 	idx = kvmalloc_array(random_ops, sizeof(*idx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, idx);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lb_kvfree, idx),
+			0);
 	for (i = 0; i < random_ops; i++)
 		idx[i] = i;
 	p = lb_rnd_run(r, idx, random_ops);
-	kvfree(idx);
+	KUNIT_ASSERT_NE_MSG(test, p, RND_BROKEN, "seed %u: %s", random_seed,
+			    r->why);
 	if (p >= 0) {
 		KUNIT_FAIL(test, "seed %u, operation %d: %s", random_seed, p,
 			   r->why);
@@ -718,8 +733,9 @@ static int lb_churn_fn(void *arg)
 	struct lb_churn *c = arg;
 
 	while (!kthread_should_stop()) {
-		if (!c->err)
-			c->err = lb_churn_cycle(c, c->cycles++ % 3 == 2);
+		if (!READ_ONCE(c->err))
+			WRITE_ONCE(c->err,
+				   lb_churn_cycle(c, c->cycles++ % 3 == 2));
 		else
 			usleep_range(1000, 2000);
 	}
@@ -853,7 +869,7 @@ static void lb_random_concurrent(struct kunit *test)
 			KUNIT_FAIL(test,
 				   "seed %u, operation %u (kind %u, status %d): target differs from the model",
 				   random_seed, i, kind, status);
-		if (test->status == KUNIT_FAILURE || c->err)
+		if (test->status == KUNIT_FAILURE || READ_ONCE(c->err))
 			break;
 		r->checked++;
 	}

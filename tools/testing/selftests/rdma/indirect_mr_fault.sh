@@ -46,7 +46,10 @@ fault_reset()
 		echo 0 > "$DBG/$a/require-start" 2>/dev/null
 		echo 0xffffffffffffffff > "$DBG/$a/require-end" 2>/dev/null
 	done
-	[ -d "$DBG/fail_page_alloc" ] && echo 1 > "$DBG/fail_page_alloc/min-order"
+	if [ -d "$DBG/fail_page_alloc" ]; then
+		echo 1 > "$DBG/fail_page_alloc/min-order"
+		echo Y > "$DBG/fail_page_alloc/ignore-gfp-highmem"
+	fi
 	return 0
 }
 
@@ -54,18 +57,21 @@ cleanup()
 {
 	fault_reset
 	modprobe -r "$MOD" >/dev/null 2>&1
-	printf %s "" > "$GLOB" 2>/dev/null
+	printf %s '*' > "$GLOB" 2>/dev/null	# every suite again
 	rxe_cleanup
 }
 trap cleanup EXIT
 cleanup
 
 for a in $ATTRS; do
-	[ -w "$DBG/$a/probability" ] ||
-		ktap_exit_fail_msg "no $DBG/$a: needs CONFIG_FAULT_INJECTION_DEBUG_FS and CONFIG_${a^^}"
+	[ -w "$DBG/$a/probability" ] && continue
+	ktap_skip_all "no $DBG/$a: needs CONFIG_FAULT_INJECTION_DEBUG_FS and CONFIG_${a^^}"
+	exit "$KSFT_SKIP"
 done
-[ -w "$DBG/failslab/require-start" ] ||
-	ktap_exit_fail_msg "needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER"
+if [ ! -w "$DBG/failslab/require-start" ]; then
+	ktap_skip_all "needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER"
+	exit "$KSFT_SKIP"
+fi
 rxe_netdev_up || ktap_exit_fail_msg "cannot create $RXE_NETDEV"
 rdma link add "$RXE_DEV" type rxe netdev "$RXE_NETDEV" ||
 	ktap_exit_fail_msg "rdma link add failed"
@@ -93,6 +99,7 @@ for a in $ATTRS; do
 	echo N > "$DBG/$a/ignore-gfp-wait"
 done
 echo 0 > "$DBG/fail_page_alloc/min-order"
+echo N > "$DBG/fail_page_alloc/ignore-gfp-highmem"	# vmalloc's pages
 ktap_test_result "allocations of ib_alloc_mr and the map calls fail cleanly" \
 	run_cases 'nth_*'
 ktap_test_result "nothing left behind after the nth_* cases" no_mr_left
@@ -104,10 +111,14 @@ range=$(awk '{ print $1, $3 }' /proc/kallsyms | sort |
 	awk 'f { print "0x" $1; exit } $2 == "rxe_ind_copy" { printf "0x%s ", $1; f = 1 }')
 set -- $range
 if [ $# -ne 2 ] || [ "$1" = 0x0000000000000000 ]; then
+	# never arm an unfiltered failslab: it would fail any allocation
 	ktap_test_fail "rxe_ind_copy found in /proc/kallsyms"
-else
-	ktap_test_pass "rxe_ind_copy found in /proc/kallsyms ($1-$2)"
+	ktap_test_fail "a packet's entry table that cannot be allocated fails the packet cleanly (not armed)"
+	ktap_test_fail "the armed failure was injected (not armed)"
+	ktap_test_fail "nothing left behind after the armed_* cases (not run)"
+	ktap_finished
 fi
+ktap_test_pass "rxe_ind_copy found in /proc/kallsyms ($1-$2)"
 echo 0 > "$DBG/failslab/verbose"
 echo "$1" > "$DBG/failslab/require-start"
 echo "$2" > "$DBG/failslab/require-end"
