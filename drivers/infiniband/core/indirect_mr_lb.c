@@ -93,8 +93,11 @@ void lb_forget_mr(struct lb *lb, struct ib_mr *mr)
 			lb->mrs[i] = NULL;
 }
 
-/* Wait for the next completion on @cq. */
-int lb_wait(struct lb *lb, struct ib_cq *cq, struct ib_wc *wc)
+/*
+ * Wait for the next completion on @cq: 0, or -ETIMEDOUT.  Reports
+ * nothing, so a thread other than the test's may use it.
+ */
+static int lb_poll(struct ib_cq *cq, struct ib_wc *wc)
 {
 	unsigned long end = jiffies + msecs_to_jiffies(LB_TIMEOUT_MS);
 
@@ -103,44 +106,91 @@ int lb_wait(struct lb *lb, struct ib_cq *cq, struct ib_wc *wc)
 			return 0;
 		usleep_range(20, 100);
 	} while (time_before(jiffies, end));
-	KUNIT_FAIL(lb->test, "no completion within %d ms", LB_TIMEOUT_MS);
 	return -ETIMEDOUT;
 }
 
-/* Post one signaled send WR on @qp; return its completion status. */
-int lb_post_send(struct lb *lb, struct ib_qp *qp, struct ib_send_wr *wr)
+/* Wait for the next completion on @cq. */
+int lb_wait(struct lb *lb, struct ib_cq *cq, struct ib_wc *wc)
+{
+	int ret = lb_poll(cq, wc);
+
+	if (ret)
+		KUNIT_FAIL(lb->test, "no completion within %d ms", LB_TIMEOUT_MS);
+	return ret;
+}
+
+/*
+ * Post one signaled send WR on @qp and wait for its completion on @cq:
+ * the completion status, or a negative errno.  Reports nothing.
+ */
+int lb_post_wait(struct ib_qp *qp, struct ib_cq *cq, struct ib_send_wr *wr)
 {
 	struct ib_wc wc;
 	int ret;
 
 	wr->send_flags |= IB_SEND_SIGNALED;
 	ret = ib_post_send(qp, wr, NULL);
-	KUNIT_ASSERT_EQ(lb->test, ret, 0);
-	if (lb_wait(lb, lb->scq, &wc))
-		return -ETIMEDOUT;
-	return wc.status;
+	if (!ret)
+		ret = lb_poll(cq, &wc);
+	return ret ?: wc.status;
 }
 
-int lb_reg(struct lb *lb, struct ib_mr *mr, int access)
+/* IB_WR_REG_MR of @mr with @key and @access, as lb_post_wait(). */
+int lb_reg_wait(struct ib_qp *qp, struct ib_cq *cq, struct ib_mr *mr, u32 key,
+		int access)
 {
 	struct ib_reg_wr wr = {
 		.wr.opcode = IB_WR_REG_MR,
 		.mr = mr,
-		.key = mr->rkey,
+		.key = key,
 		.access = access,
 	};
 
-	return lb_post_send(lb, lb->qp[1], &wr.wr);
+	return lb_post_wait(qp, cq, &wr.wr);
 }
 
-int lb_local_inv(struct lb *lb, u32 rkey)
+/* IB_WR_LOCAL_INV of @rkey, as lb_post_wait(). */
+int lb_inv_wait(struct ib_qp *qp, struct ib_cq *cq, u32 rkey)
 {
 	struct ib_send_wr wr = {
 		.opcode = IB_WR_LOCAL_INV,
 		.ex.invalidate_rkey = rkey,
 	};
 
-	return lb_post_send(lb, lb->qp[1], &wr);
+	return lb_post_wait(qp, cq, &wr);
+}
+
+/* The test's view of lb_post_wait(): a WR that cannot be posted aborts. */
+static int lb_report(struct lb *lb, int ret)
+{
+	if (ret == -ETIMEDOUT)
+		KUNIT_FAIL(lb->test, "no completion within %d ms", LB_TIMEOUT_MS);
+	else
+		KUNIT_ASSERT_GE_MSG(lb->test, ret, 0, "ib_post_send: %d", ret);
+	return ret;
+}
+
+/* Post one signaled send WR on @qp; return its completion status. */
+int lb_post_send(struct lb *lb, struct ib_qp *qp, struct ib_send_wr *wr)
+{
+	return lb_report(lb, lb_post_wait(qp, lb->scq, wr));
+}
+
+/* REG_MR of @mr with @key on @qp, whose send CQ is lb->scq. */
+int lb_reg_key(struct lb *lb, struct ib_qp *qp, struct ib_mr *mr, u32 key,
+	       int access)
+{
+	return lb_report(lb, lb_reg_wait(qp, lb->scq, mr, key, access));
+}
+
+int lb_reg(struct lb *lb, struct ib_mr *mr, int access)
+{
+	return lb_reg_key(lb, lb->qp[1], mr, mr->rkey, access);
+}
+
+int lb_local_inv(struct lb *lb, u32 rkey)
+{
+	return lb_report(lb, lb_inv_wait(lb->qp[1], lb->scq, rkey));
 }
 
 /* RDMA WRITE or READ from qp[0]: local [addr, +len) under lkey. */

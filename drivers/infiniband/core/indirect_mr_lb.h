@@ -59,8 +59,15 @@ struct ib_mr *lb_fast_mr(struct lb *lb, struct lb_buf *b, int access);
 struct ib_mr *lb_indirect(struct lb *lb, struct lb_buf *b,
 			  const u32 pieces[][2], int n, u32 lkey, int access);
 
+int lb_post_wait(struct ib_qp *qp, struct ib_cq *cq, struct ib_send_wr *wr);
+int lb_reg_wait(struct ib_qp *qp, struct ib_cq *cq, struct ib_mr *mr, u32 key,
+		int access);
+int lb_inv_wait(struct ib_qp *qp, struct ib_cq *cq, u32 rkey);
+
 int lb_wait(struct lb *lb, struct ib_cq *cq, struct ib_wc *wc);
 int lb_post_send(struct lb *lb, struct ib_qp *qp, struct ib_send_wr *wr);
+int lb_reg_key(struct lb *lb, struct ib_qp *qp, struct ib_mr *mr, u32 key,
+	       int access);
 int lb_reg(struct lb *lb, struct ib_mr *mr, int access);
 int lb_local_inv(struct lb *lb, u32 rkey);
 int lb_rdma(struct lb *lb, enum ib_wr_opcode op, u64 addr, u32 len,

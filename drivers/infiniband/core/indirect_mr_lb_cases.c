@@ -521,15 +521,10 @@ static void lb_reg_bad_key(struct kunit *test)
 
 	for (i = 0; i < 2; i++) {
 		struct ib_mr *m = i ? mr : fmr;
-		struct ib_reg_wr wr = {
-			.wr.opcode = IB_WR_REG_MR,
-			.mr = m,
-			.key = m->rkey ^ 0x100,
-			.access = RW_ACCESS,
-		};
 
 		KUNIT_ASSERT_EQ(test, lb_local_inv(lb, m->rkey), IB_WC_SUCCESS);
-		status[i] = lb_post_send(lb, lb->qp[1], &wr.wr);
+		status[i] = lb_reg_key(lb, lb->qp[1], m, m->rkey ^ 0x100,
+				       RW_ACCESS);
 		KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
 	}
 	KUNIT_EXPECT_NE(test, status[0], IB_WC_SUCCESS);
@@ -558,18 +553,12 @@ static void lb_reg_other_pd(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, lb_local_inv(lb, fmr->rkey), IB_WC_SUCCESS);
 	for (i = 0; i < 2; i++) {
 		struct ib_mr *m = i ? mr : fmr;
-		struct ib_reg_wr wr = {
-			.wr.opcode = IB_WR_REG_MR,
-			.mr = m,
-			.key = m->rkey,
-			.access = RW_ACCESS,
-		};
 
 		if (lb_qp_pair(lb, lb->pd2, qp2, lb->scq, lb->rcq)) {
 			KUNIT_FAIL(test, "cannot connect QPs in the other PD");
 			break;
 		}
-		status[i] = lb_post_send(lb, qp2[1], &wr.wr);
+		status[i] = lb_reg_key(lb, qp2[1], m, m->rkey, RW_ACCESS);
 	}
 	KUNIT_EXPECT_NE(test, status[0], IB_WC_SUCCESS);
 	KUNIT_EXPECT_EQ(test, status[1], status[0]);

@@ -684,7 +684,6 @@ static void lb_random_ops(struct kunit *test)
 
 /* The thread that invalidates and re-registers under the operations. */
 struct lb_churn {
-	struct lb		*lb;
 	struct task_struct	*task;
 	struct ib_cq		*cq;
 	struct ib_qp		*qp[2];
@@ -694,51 +693,23 @@ struct lb_churn {
 	int			err;
 };
 
-/* Post one signaled work request on the thread's QP and wait for it. */
-static int lb_churn_post(struct lb_churn *c, struct ib_send_wr *wr)
-{
-	unsigned long end = jiffies + msecs_to_jiffies(LB_TIMEOUT_MS);
-	struct ib_wc wc;
-	int err;
-
-	wr->send_flags = IB_SEND_SIGNALED;
-	err = ib_post_send(c->qp[1], wr, NULL);
-	if (err)
-		return err;
-	while (ib_poll_cq(c->cq, 1, &wc) != 1) {
-		if (time_after(jiffies, end))
-			return -ETIMEDOUT;
-		usleep_range(20, 100);
-	}
-	return wc.status ? -EIO : 0;
-}
-
 /*
  * Invalidate MR @k, keep it invalid for a while, register it again with
- * the same key and list (rule S3), and keep it valid for a while.
+ * the same key and list (rule S3), and keep it valid for a while.  A
+ * completion in error is -EIO.
  */
 static int lb_churn_cycle(struct lb_churn *c, int k)
 {
 	struct ib_mr *mr = c->mr[k];
-	struct ib_send_wr inv = {
-		.opcode = IB_WR_LOCAL_INV,
-		.ex.invalidate_rkey = mr->rkey,
-	};
-	struct ib_reg_wr reg = {
-		.wr.opcode = IB_WR_REG_MR,
-		.mr = mr,
-		.key = mr->rkey,
-		.access = c->access[k],
-	};
-	int err;
+	int ret;
 
-	err = lb_churn_post(c, &inv);
-	if (err)
-		return err;
+	ret = lb_inv_wait(c->qp[1], c->cq, mr->rkey);
+	if (ret)
+		return ret < 0 ? ret : -EIO;
 	usleep_range(200, 2000);
-	err = lb_churn_post(c, &reg.wr);
-	if (err)
-		return err;
+	ret = lb_reg_wait(c->qp[1], c->cq, mr, mr->rkey, c->access[k]);
+	if (ret)
+		return ret < 0 ? ret : -EIO;
 	usleep_range(200, 2000);
 	return 0;
 }
@@ -809,7 +780,6 @@ static void lb_random_concurrent(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, lb_rnd_list(r), 0);
 	} while (r->len < 64 || r->kinds != 3);
 
-	c->lb = lb;
 	c->mr[0] = r->mr;
 	c->access[0] = RW_ACCESS;
 	c->mr[1] = r->frmr;
