@@ -323,6 +323,27 @@ struct ib_mr *lb_fast_mr(struct lb *lb, struct lb_buf *b, int access)
 	return mr;
 }
 
+/*
+ * An RDMA WRITE of @len bytes of @s, filled afresh from @seed, to byte
+ * @off of the MR at (@iova, @rkey) that maps @pieces of @t: it succeeds,
+ * and exactly the bytes of @t that the model puts there change.
+ */
+void lb_expect_write_lands(struct lb *lb, struct lb_buf *t, struct lb_buf *s,
+			   u8 seed, u64 iova, u32 rkey, u32 off, u32 len,
+			   const u32 pieces[][2], int n, const char *what)
+{
+	u8 *model = kunit_kmalloc(lb->test, LB_MEM, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(lb->test, model);
+	lb_pattern(s, seed);
+	lb_sync(lb, t);
+	lb_model_at(model, t->cpu, LB_MEM, s->cpu, off, len, pieces, n);
+	KUNIT_ASSERT_EQ(lb->test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, len,
+					  lb->pd->local_dma_lkey, iova + off,
+					  rkey), IB_WC_SUCCESS);
+	lb_expect_mem(lb, t, model, what);
+}
+
 /* After a failed RC operation the requester's QP is in the error state. */
 void lb_expect_qp_error(struct lb *lb, struct ib_qp *qp)
 {

@@ -39,35 +39,25 @@ static void lb_write_through_rkey(struct kunit *test)
 	struct lb *lb = test->priv;
 	struct lb_buf *t = lb_buf(lb, LB_MEM, LB_CANARY);
 	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
-	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
 	struct ib_mr *mr;
 
-	KUNIT_ASSERT_NOT_NULL(test, model);
-	lb_pattern(s, 1);
 	mr = lb_indirect(lb, t, gappy_pieces, ARRAY_SIZE(gappy_pieces),
 			 lb->pd->local_dma_lkey, RW_ACCESS);
 	KUNIT_EXPECT_EQ(test, mr->length, gappy_total());
-	lb_model(model, t->cpu, LB_MEM, s->cpu, gappy_total(), gappy_pieces,
-		 ARRAY_SIZE(gappy_pieces));
 	kunit_info(test, "%zu entries at byte offsets in one buffer -> one MR: rkey %#x iova %#llx length %llu",
 		   ARRAY_SIZE(gappy_pieces), mr->rkey, mr->iova, mr->length);
-	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma,
-				      gappy_total(), lb->pd->local_dma_lkey,
-				      mr->iova, mr->rkey), IB_WC_SUCCESS);
-	lb_expect_mem(lb, t, model, "target");
+	lb_expect_write_lands(lb, t, s, 1, mr->iova, mr->rkey, 0,
+			      gappy_total(), gappy_pieces,
+			      ARRAY_SIZE(gappy_pieces), "target");
 	kunit_info(test, "RDMA WRITE of %u bytes through the rkey: all %lu bytes of the buffer match the model",
 		   gappy_total(), LB_MEM);
 	if (hold_ms)
 		msleep(hold_ms);
 
 	/* a write into the middle: from byte 999 (last of entry 0), 3400 B */
-	lb_pattern(s, 77);
-	lb_model_at(model, t->cpu, LB_MEM, s->cpu, 999, 3400, gappy_pieces,
-		    ARRAY_SIZE(gappy_pieces));
-	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 3400,
-				      lb->pd->local_dma_lkey, mr->iova + 999,
-				      mr->rkey), IB_WC_SUCCESS);
-	lb_expect_mem(lb, t, model, "target after partial write");
+	lb_expect_write_lands(lb, t, s, 77, mr->iova, mr->rkey, 999, 3400,
+			      gappy_pieces, ARRAY_SIZE(gappy_pieces),
+			      "target after partial write");
 	kunit_info(test, "RDMA WRITE of 3400 bytes at MR offset 999 (last byte of entry 0 onwards): buffer matches the model");
 }
 
@@ -305,22 +295,16 @@ static void lb_rkey_rotation(struct kunit *test)
 	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
 	struct lb_buf *t;
 	struct ib_mr *mr = lb_gappy_target(lb, &t);
-	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
 	u32 old = mr->rkey;
 
-	KUNIT_ASSERT_NOT_NULL(test, model);
 	KUNIT_ASSERT_EQ(test, lb_local_inv(lb, old), IB_WC_SUCCESS);
 	ib_update_fast_reg_key(mr, ib_inc_rkey(mr->rkey));
 	KUNIT_ASSERT_NE(test, mr->rkey, old);
 	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
 
-	lb_pattern(s, 41);
-	lb_model(model, t->cpu, LB_MEM, s->cpu, 1200, gappy_pieces,
-		 ARRAY_SIZE(gappy_pieces));
-	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 1200,
-				      lb->pd->local_dma_lkey, mr->iova,
-				      mr->rkey), IB_WC_SUCCESS);
-	lb_expect_mem(lb, t, model, "target through the new key");
+	lb_expect_write_lands(lb, t, s, 41, mr->iova, mr->rkey, 0, 1200,
+			      gappy_pieces, ARRAY_SIZE(gappy_pieces),
+			      "target through the new key");
 	lb_expect_write_fails(lb, t, mr->iova, 16, old, IB_WC_REM_ACCESS_ERR);
 }
 
@@ -478,11 +462,10 @@ static void lb_entry_sg_gaps(struct kunit *test)
 	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
 	struct ib_mr *gaps = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_SG_GAPS, 2);
 	struct ib_mr *mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 1);
-	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	static const u32 gaps_pieces[][2] = { { 10, 100 }, { 500, 100 } };
 	struct scatterlist sg[2];
 	struct ib_sge sge;
 
-	KUNIT_ASSERT_NOT_NULL(test, model);
 	sg_init_table(sg, 2);
 	sg_dma_address(&sg[0]) = t->dma + 10;
 	sg_dma_len(&sg[0]) = 100;
@@ -491,14 +474,8 @@ static void lb_entry_sg_gaps(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, ib_map_mr_sg(gaps, sg, 2, NULL, PAGE_SIZE), 2);
 	KUNIT_ASSERT_EQ(test, lb_reg(lb, gaps, RW_ACCESS), IB_WC_SUCCESS);
 	/* the SG_GAPS MR itself translates the range the entry names */
-	lb_pattern(s, 3);
-	memcpy(model, t->cpu, LB_MEM);
-	memcpy(model + 10, s->cpu, 100);
-	memcpy(model + 500, s->cpu + 100, 50);
-	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 150,
-				      lb->pd->local_dma_lkey, gaps->iova,
-				      gaps->rkey), IB_WC_SUCCESS);
-	lb_expect_mem(lb, t, model, "target through the SG_GAPS MR");
+	lb_expect_write_lands(lb, t, s, 3, gaps->iova, gaps->rkey, 0, 150,
+			      gaps_pieces, 2, "target through the SG_GAPS MR");
 	sge = (struct ib_sge){ gaps->iova, 150, gaps->lkey };
 	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, &sge, 1, 0x6000), 1);
 	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
@@ -577,9 +554,7 @@ static void lb_entry_deregistered(struct kunit *test)
 	static const u32 two[][2] = { { 0, 4096 }, { 8192, 100 } };
 	struct ib_sge sge[2];
 	struct ib_mr *frmr, *mr;
-	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_NULL(test, model);
 	frmr = lb_fast_mr(lb, t, IB_ACCESS_LOCAL_WRITE);
 	sge[0] = (struct ib_sge){ frmr->iova + two[0][0], two[0][1],
 				  frmr->lkey };
@@ -590,12 +565,8 @@ static void lb_entry_deregistered(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
 
 	/* while both entries are good, a write spanning them lands */
-	lb_pattern(s, 13);
-	lb_model(model, t->cpu, LB_MEM, s->cpu, 4196, two, 2);
-	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 4196,
-				      lb->pd->local_dma_lkey, mr->iova,
-				      mr->rkey), IB_WC_SUCCESS);
-	lb_expect_mem(lb, t, model, "target before dereg");
+	lb_expect_write_lands(lb, t, s, 13, mr->iova, mr->rkey, 0, 4196, two,
+			      2, "target before dereg");
 
 	KUNIT_ASSERT_EQ(test, ib_dereg_mr(frmr), 0);
 	lb_forget_mr(lb, frmr);
@@ -696,20 +667,15 @@ static void lb_reg_twice(struct kunit *test)
 {
 	struct lb *lb = test->priv;
 	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
-	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
 	struct lb_buf *t;
 	struct ib_mr *mr = lb_gappy_target(lb, &t);
 
-	KUNIT_ASSERT_NOT_NULL(test, model);
 	KUNIT_EXPECT_NE(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
 	KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
-	lb_pattern(s, 61);
-	lb_model(model, t->cpu, LB_MEM, s->cpu, gappy_total(), gappy_pieces,
-		 ARRAY_SIZE(gappy_pieces));
-	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma,
-				      gappy_total(), lb->pd->local_dma_lkey,
-				      mr->iova, mr->rkey), IB_WC_SUCCESS);
-	lb_expect_mem(lb, t, model, "target through the still valid MR");
+	lb_expect_write_lands(lb, t, s, 61, mr->iova, mr->rkey, 0,
+			      gappy_total(), gappy_pieces,
+			      ARRAY_SIZE(gappy_pieces),
+			      "target through the still valid MR");
 }
 
 /*
@@ -720,7 +686,6 @@ static void lb_map_while_valid(struct kunit *test)
 {
 	struct lb *lb = test->priv;
 	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
-	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
 	static const u32 other[][2] = { { 9000, 600 }, { 64, 300 } };
 	struct ib_sge sge[ARRAY_SIZE(other)];
 	struct lb_buf *t;
@@ -729,7 +694,6 @@ static void lb_map_while_valid(struct kunit *test)
 	u32 live_rkey = mr->rkey;
 	int i;
 
-	KUNIT_ASSERT_NOT_NULL(test, model);
 	for (i = 0; i < ARRAY_SIZE(other); i++)
 		sge[i] = (struct ib_sge){ t->dma + other[i][0], other[i][1],
 					  lb->pd->local_dma_lkey };
@@ -738,24 +702,16 @@ static void lb_map_while_valid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mr->length, 900);
 
 	/* still the old list: a 1200-byte write lands in the gappy pieces */
-	lb_pattern(s, 71);
-	lb_model(model, t->cpu, LB_MEM, s->cpu, 1200, gappy_pieces,
-		 ARRAY_SIZE(gappy_pieces));
-	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 1200,
-				      lb->pd->local_dma_lkey, live_iova,
-				      live_rkey), IB_WC_SUCCESS);
-	lb_expect_mem(lb, t, model, "target through the live list");
+	lb_expect_write_lands(lb, t, s, 71, live_iova, live_rkey, 0, 1200,
+			      gappy_pieces, ARRAY_SIZE(gappy_pieces),
+			      "target through the live list");
 
 	/* after invalidation and REG_MR the staged list is live */
 	KUNIT_ASSERT_EQ(test, lb_local_inv(lb, mr->rkey), IB_WC_SUCCESS);
 	ib_update_fast_reg_key(mr, ib_inc_rkey(mr->rkey));
 	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
-	lb_pattern(s, 83);
-	lb_model(model, t->cpu, LB_MEM, s->cpu, 900, other, 2);
-	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 900,
-				      lb->pd->local_dma_lkey, mr->iova,
-				      mr->rkey), IB_WC_SUCCESS);
-	lb_expect_mem(lb, t, model, "target through the new list");
+	lb_expect_write_lands(lb, t, s, 83, mr->iova, mr->rkey, 0, 900, other,
+			      2, "target through the new list");
 }
 
 /*
@@ -769,7 +725,6 @@ static void lb_bad_map_changes_nothing(struct kunit *test)
 {
 	struct lb *lb = test->priv;
 	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
-	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
 	struct lb_buf *t;
 	struct ib_mr *mr = lb_gappy_target(lb, &t);
 	struct ib_mr *fmr = lb_fast_mr(lb, t, IB_ACCESS_LOCAL_WRITE);
@@ -780,7 +735,7 @@ static void lb_bad_map_changes_nothing(struct kunit *test)
 	u64 fiova = fmr->iova, flength = fmr->length;
 	int i;
 
-	KUNIT_ASSERT_TRUE(test, model && bad);
+	KUNIT_ASSERT_NOT_NULL(test, bad);
 	for (i = 0; i <= max; i++)
 		bad[i] = (struct ib_sge){ t->dma + 16 * i, 8,
 					  lb->pd->local_dma_lkey };
@@ -820,22 +775,21 @@ static void lb_bad_map_changes_nothing(struct kunit *test)
 			KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS),
 					IB_WC_SUCCESS);
 		}
-		lb_pattern(s, 31 + n);
-		lb_model(model, t->cpu, LB_MEM, s->cpu, gappy_total(),
-			 gappy_pieces, ARRAY_SIZE(gappy_pieces));
-		KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma,
-					      gappy_total(),
-					      lb->pd->local_dma_lkey, mr->iova,
-					      mr->rkey), IB_WC_SUCCESS);
-		lb_expect_mem(lb, t, model, n ? "through the list made live again" :
-				  "through the live list");
+		lb_expect_write_lands(lb, t, s, 31 + n, mr->iova, mr->rkey, 0,
+				      gappy_total(), gappy_pieces,
+				      ARRAY_SIZE(gappy_pieces),
+				      n ? "through the list made live again" :
+				      "through the live list");
 	}
-	/* the fast MR still translates its page: a READ lands through it */
+	/*
+	 * The fast MR still translates its page: a READ of the MR's first
+	 * 64 bytes (t + 5, entry 0) lands through it at t + 2048.
+	 */
 	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_READ, fmr->iova + 2048, 64,
 				      fmr->lkey, mr->iova, mr->rkey),
 			IB_WC_SUCCESS);
 	lb_sync(lb, t);
-	KUNIT_EXPECT_EQ(test, memcmp(t->cpu + 2048, model + 5, 64), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(t->cpu + 2048, t->cpu + 5, 64), 0);
 }
 
 /*
@@ -965,11 +919,10 @@ static void lb_many_entries_packet(struct kunit *test)
 	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
 	u32 (*pieces)[2] = kunit_kcalloc(test, 40, sizeof(*pieces), GFP_KERNEL);
 	struct ib_sge *sge = kunit_kcalloc(test, 40, sizeof(*sge), GFP_KERNEL);
-	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
 	struct ib_mr *mr;
 	int i;
 
-	KUNIT_ASSERT_TRUE(test, pieces && sge && model);
+	KUNIT_ASSERT_TRUE(test, pieces && sge);
 	for (i = 0; i < 40; i++) {
 		pieces[i][0] = 11000 - i * 271;		/* gaps, descending */
 		pieces[i][1] = 10;
@@ -979,13 +932,8 @@ static void lb_many_entries_packet(struct kunit *test)
 	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 40);
 	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, sge, 40, 0x8000), 40);
 	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
-	lb_pattern(s, 97);
-	lb_model(model, t->cpu, LB_MEM, s->cpu, 400,
-		 (const u32 (*)[2])pieces, 40);
-	KUNIT_ASSERT_EQ(test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, 400,
-				      lb->pd->local_dma_lkey, mr->iova,
-				      mr->rkey), IB_WC_SUCCESS);
-	lb_expect_mem(lb, t, model, "target");
+	lb_expect_write_lands(lb, t, s, 97, mr->iova, mr->rkey, 0, 400,
+			      (const u32 (*)[2])pieces, 40, "target");
 }
 
 /* REG_MR on an indirect MR that was never mapped fails (rule S3). */
