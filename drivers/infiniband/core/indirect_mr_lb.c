@@ -355,16 +355,32 @@ void lb_expect_qp_error(struct lb *lb, struct ib_qp *qp)
 	KUNIT_EXPECT_EQ(lb->test, attr.qp_state, IB_QPS_ERR);
 }
 
-/* SEND from @sge to a posted receive; the send's status. */
-int lb_send_to(struct lb *lb, struct ib_sge *sge, struct lb_buf *r)
+/*
+ * SEND from @ssge on qp[0] into a receive of @rsge posted on qp[1]: the
+ * send's status.  *@recv is the receive's status and *@len (if not NULL)
+ * the bytes it got; *@recv is -1 when the send failed without reaching
+ * the receive, which then goes with the QPs.
+ */
+int lb_send_recv(struct lb *lb, struct ib_sge *ssge, struct ib_sge *rsge,
+		 int *recv, u32 *len)
 {
-	struct ib_sge rsge = { r->dma, r->len, lb->pd->local_dma_lkey };
-	struct ib_recv_wr rwr = { .sg_list = &rsge, .num_sge = 1 };
-	struct ib_send_wr swr = { .opcode = IB_WR_SEND, .sg_list = sge,
+	struct ib_recv_wr rwr = { .sg_list = rsge, .num_sge = 1 };
+	struct ib_send_wr swr = { .opcode = IB_WR_SEND, .sg_list = ssge,
 				  .num_sge = 1 };
+	struct ib_wc wc;
+	int status;
 
 	KUNIT_ASSERT_EQ(lb->test, ib_post_recv(lb->qp[1], &rwr, NULL), 0);
-	return lb_post_send(lb, lb->qp[0], &swr);
+	status = lb_post_send(lb, lb->qp[0], &swr);
+	*recv = -1;
+	if (status == IB_WC_SUCCESS || status == IB_WC_REM_OP_ERR) {
+		if (lb_wait(lb, lb->rcq, &wc))
+			return -ETIMEDOUT;
+		*recv = wc.status;
+		if (len)
+			*len = wc.byte_len;
+	}
+	return status;
 }
 
 static const struct ib_gid_attr *lb_find_gid(struct ib_device *dev)

@@ -74,7 +74,8 @@ int lb_rdma(struct lb *lb, enum ib_wr_opcode op, u64 addr, u32 len,
 	    u32 lkey, u64 raddr, u32 rkey);
 int lb_atomic(struct lb *lb, enum ib_wr_opcode op, struct lb_buf *res,
 	      u64 raddr, u32 rkey, u64 compare, u64 swap_add);
-int lb_send_to(struct lb *lb, struct ib_sge *sge, struct lb_buf *r);
+int lb_send_recv(struct lb *lb, struct ib_sge *ssge, struct ib_sge *rsge,
+		 int *recv, u32 *len);
 
 void lb_model_at(u8 *model, const u8 *mem, size_t mem_len, const u8 *src,
 		 u32 off, u32 len, const u32 pieces[][2], int n);

@@ -227,6 +227,40 @@ static void lb_expect_write_fails(struct lb *lb, struct lb_buf *t, u64 raddr,
 	lb_expect_qp_error(lb, lb->qp[0]);
 }
 
+/*
+ * A SEND of @ssge into a receive through the bad @direct SGE, then, on new
+ * QPs, into one through the bad @indirect SGE: both receives complete in
+ * error, the indirect one with the receive and send statuses the direct
+ * one got, and neither writes a byte of @r (filled with LB_CANARY).
+ */
+static void lb_expect_recv_fails_alike(struct lb *lb, struct ib_sge *ssge,
+				       struct ib_sge *direct,
+				       struct ib_sge *indirect,
+				       struct lb_buf *r)
+{
+	struct kunit *test = lb->test;
+	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	int send[2], recv[2], i;
+
+	KUNIT_ASSERT_NOT_NULL(test, model);
+	memset(model, LB_CANARY, LB_MEM);
+	for (i = 0; i < 2; i++) {
+		if (i)
+			KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+		send[i] = lb_send_recv(lb, ssge, i ? indirect : direct,
+				       &recv[i], NULL);
+		KUNIT_ASSERT_NE_MSG(test, recv[i], -1,
+				    "send status %d: the receive never completed",
+				    send[i]);
+	}
+	KUNIT_EXPECT_NE(test, recv[0], IB_WC_SUCCESS);
+	KUNIT_EXPECT_EQ(test, recv[1], recv[0]);
+	KUNIT_EXPECT_EQ(test, send[1], send[0]);
+	kunit_info(test, "indirect: recv %d send %d; direct: recv %d send %d",
+		   recv[1], send[1], recv[0], send[0]);
+	lb_expect_mem(lb, r, model, "receive buffer");
+}
+
 static struct ib_mr *lb_gappy_target(struct lb *lb, struct lb_buf **t)
 {
 	*t = lb_buf(lb, LB_MEM, LB_CANARY);
@@ -430,28 +464,8 @@ static void lb_recv_needs_local_write(struct kunit *test)
 	struct ib_sge ssge = { s->dma, 100, lb->pd->local_dma_lkey };
 	struct ib_sge direct = { fmr->iova, 200, fmr->lkey };
 	struct ib_sge indirect = { mr->iova, 200, mr->lkey };
-	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
-	int send[2], recv[2], i;
 
-	KUNIT_ASSERT_NOT_NULL(test, model);
-	memset(model, LB_CANARY, LB_MEM);
-	for (i = 0; i < 2; i++) {
-		struct ib_recv_wr rwr = { .sg_list = i ? &indirect : &direct,
-					  .num_sge = 1 };
-		struct ib_send_wr swr = { .opcode = IB_WR_SEND,
-					  .sg_list = &ssge, .num_sge = 1 };
-		struct ib_wc wc;
-
-		KUNIT_ASSERT_EQ(test, ib_post_recv(lb->qp[1], &rwr, NULL), 0);
-		send[i] = lb_post_send(lb, lb->qp[0], &swr);
-		KUNIT_ASSERT_EQ(test, lb_wait(lb, lb->rcq, &wc), 0);
-		recv[i] = wc.status;
-		KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
-	}
-	KUNIT_EXPECT_NE(test, recv[0], IB_WC_SUCCESS);
-	KUNIT_EXPECT_EQ(test, recv[1], recv[0]);
-	KUNIT_EXPECT_EQ(test, send[1], send[0]);
-	lb_expect_mem(lb, r, model, "receive buffer");
+	lb_expect_recv_fails_alike(lb, &ssge, &direct, &indirect, r);
 }
 
 /* An entry naming an SG_GAPS MR: one level of indirection only (A2). */
@@ -806,15 +820,16 @@ static void lb_send_bad_entry(struct kunit *test)
 				       RW_ACCESS);
 	struct ib_sge direct = { s->dma, 100, lb->pd2->local_dma_lkey };
 	struct ib_sge indirect = { mr->iova, 100, mr->lkey };
+	struct ib_sge rsge = { r->dma, r->len, lb->pd->local_dma_lkey };
 	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
-	int want, got;
+	int want, got, recv;
 
 	KUNIT_ASSERT_NOT_NULL(test, model);
 	memset(model, LB_CANARY, LB_MEM);
-	want = lb_send_to(lb, &direct, r);
+	want = lb_send_recv(lb, &direct, &rsge, &recv, NULL);
 	KUNIT_EXPECT_NE(test, want, IB_WC_SUCCESS);
 	KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
-	got = lb_send_to(lb, &indirect, r);
+	got = lb_send_recv(lb, &indirect, &rsge, &recv, NULL);
 	KUNIT_EXPECT_EQ(test, got, want);
 	kunit_info(test, "bad entry: status %d, bad direct lkey: status %d",
 		   got, want);
@@ -865,31 +880,8 @@ static void lb_recv_bad_entry(struct kunit *test)
 	struct ib_sge ssge = { s->dma, 100, lb->pd->local_dma_lkey };
 	struct ib_sge direct = { r->dma, 200, lb->pd2->local_dma_lkey };
 	struct ib_sge indirect = { mr->iova, 200, mr->lkey };
-	u8 *model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
-	int send[2], recv[2], i;
 
-	KUNIT_ASSERT_NOT_NULL(test, model);
-	memset(model, LB_CANARY, LB_MEM);
-	for (i = 0; i < 2; i++) {
-		struct ib_recv_wr rwr = { .sg_list = i ? &indirect : &direct,
-					  .num_sge = 1 };
-		struct ib_send_wr swr = { .opcode = IB_WR_SEND,
-					  .sg_list = &ssge, .num_sge = 1 };
-		struct ib_wc wc;
-
-		if (i)
-			KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
-		KUNIT_ASSERT_EQ(test, ib_post_recv(lb->qp[1], &rwr, NULL), 0);
-		send[i] = lb_post_send(lb, lb->qp[0], &swr);
-		KUNIT_ASSERT_EQ(test, lb_wait(lb, lb->rcq, &wc), 0);
-		recv[i] = wc.status;
-	}
-	KUNIT_EXPECT_NE(test, recv[0], IB_WC_SUCCESS);
-	KUNIT_EXPECT_EQ(test, recv[1], recv[0]);
-	KUNIT_EXPECT_EQ(test, send[1], send[0]);
-	kunit_info(test, "bad entry: recv %d send %d; bad direct lkey: recv %d send %d",
-		   recv[1], send[1], recv[0], send[0]);
-	lb_expect_mem(lb, r, model, "receive buffer");
+	lb_expect_recv_fails_alike(lb, &ssge, &direct, &indirect, r);
 }
 
 /* A referenced fast MR invalidated while the indirect MR is valid. */

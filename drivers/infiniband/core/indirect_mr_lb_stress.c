@@ -241,24 +241,12 @@ static int lb_rnd_failed(struct lb_rnd *r)
 static int lb_rnd_send(struct lb_rnd *r, struct ib_sge *ssge,
 		       struct ib_sge *rsge, int *recv_status)
 {
-	struct lb *lb = r->lb;
-	struct ib_recv_wr rwr = { .sg_list = rsge, .num_sge = 1 };
-	struct ib_send_wr swr = { .opcode = IB_WR_SEND, .sg_list = ssge,
-				  .num_sge = 1 };
-	struct ib_wc wc;
-	int status;
+	u32 got = 0;
+	int status = lb_send_recv(r->lb, ssge, rsge, recv_status, &got);
 
-	KUNIT_ASSERT_EQ(lb->test, ib_post_recv(lb->qp[1], &rwr, NULL), 0);
-	status = lb_post_send(lb, lb->qp[0], &swr);
-	*recv_status = -1;		/* none: flushed with the QPs */
-	if (status == IB_WC_SUCCESS || status == IB_WC_REM_OP_ERR) {
-		if (lb_wait(lb, lb->rcq, &wc))
-			return -ETIMEDOUT;
-		*recv_status = wc.status;
-		if (!wc.status && wc.byte_len != ssge->length)
-			return lb_rnd_bad(r, "received %u bytes of %u",
-					  wc.byte_len, ssge->length);
-	}
+	if (!*recv_status && got != ssge->length)
+		return lb_rnd_bad(r, "received %u bytes of %u", got,
+				  ssge->length);
 	return status;
 }
 
