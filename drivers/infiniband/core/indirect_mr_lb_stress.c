@@ -334,6 +334,18 @@ static int lb_rnd_atomic(struct lb_rnd *r, enum lb_op_kind kind)
 	return 0;
 }
 
+/*
+ * An access from MR offset *@off to one byte past the live list, in one
+ * packet (*@off moves up if needed): its length.
+ */
+static u32 lb_rnd_beyond(struct lb_rnd *r, u32 *off)
+{
+	u32 len = min(r->len - *off + 1, RND_ONE_PACKET);
+
+	*off = r->len + 1 - len;
+	return len;
+}
+
 /* One operation of the current seed; 0 if its result matches the model. */
 static int lb_rnd_op(struct lb_rnd *r, enum lb_op_kind kind, u32 i)
 {
@@ -424,18 +436,13 @@ static int lb_rnd_op(struct lb_rnd *r, enum lb_op_kind kind, u32 i)
 		memcpy(r->dmodel + at, r->d->cpu + at, len);
 		break;
 	case OP_BEYOND_RKEY:
-		/* [off, r->len] of the MR: its last byte is one too far */
-		len = r->len - off + 1;
-		if (len > RND_ONE_PACKET)
-			off = r->len + 1 - (len = RND_ONE_PACKET);
+		len = lb_rnd_beyond(r, &off);
 		status = lb_rdma(lb, IB_WR_RDMA_WRITE, r->s->dma, len, lkey,
 				 r->mr->iova + off, r->mr->rkey);
 		return lb_rnd_status(r, "WRITE one byte beyond", status,
 				     IB_WC_REM_ACCESS_ERR) ?: lb_rnd_failed(r);
 	case OP_BEYOND_LKEY:
-		len = r->len - off + 1;
-		if (len > RND_ONE_PACKET)
-			off = r->len + 1 - (len = RND_ONE_PACKET);
+		len = lb_rnd_beyond(r, &off);
 		if (rnd_below(r, 2)) {
 			/* the receive fails; so does the send, at the peer */
 			ssge = (struct ib_sge){ r->s->dma, len, lkey };
@@ -489,6 +496,7 @@ static int lb_rnd_reset(struct lb_rnd *r)
  */
 static int lb_rnd_run(struct lb_rnd *r, const u32 *idx, u32 n)
 {
+	enum lb_op_kind kind;
 	u32 p;
 	int err;
 
@@ -497,8 +505,7 @@ static int lb_rnd_run(struct lb_rnd *r, const u32 *idx, u32 n)
 	for (p = 0; p < n; p++) {
 		if (r->deadline && time_after(jiffies, r->deadline))
 			return RND_BROKEN;
-		enum lb_op_kind kind = lb_op_start(r, random_seed, idx[p]);
-
+		kind = lb_op_start(r, random_seed, idx[p]);
 		err = lb_rnd_op(r, kind, idx[p]);
 		if (err < 0 || (!err && lb_rnd_same(r)))
 			return p;
@@ -589,7 +596,7 @@ static void lb_rnd_reduce(struct lb_rnd *r, u32 fail)
 KUNIT_DEFINE_ACTION_WRAPPER(lb_kvfree, kvfree, const void *);
 
 /* Parse random_replay into @idx; the number of operations, or 0. */
-static u32 lb_rnd_parse(struct kunit *test, u32 *idx, u32 max)
+static u32 lb_rnd_parse(u32 *idx, u32 max)
 {
 	char *copy = kstrdup(random_replay, GFP_KERNEL), *p = copy, *tok;
 	u32 n = 0;
@@ -641,7 +648,7 @@ static void lb_random_ops(struct kunit *test)
 	if (random_replay) {
 		idx = kunit_kcalloc(test, RND_MAX_SEQ, sizeof(*idx), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, idx);
-		n = lb_rnd_parse(test, idx, RND_MAX_SEQ);
+		n = lb_rnd_parse(idx, RND_MAX_SEQ);
 		KUNIT_ASSERT_GT_MSG(test, n, 0, "bad random_replay %s",
 				    random_replay);
 		r->verbose = true;
