@@ -4,6 +4,9 @@
 #  - scripts/checkpatch.pl --strict: every patch, every new file
 #  - scripts/kernel-doc -Wall: new C files and headers; on touched upstream
 #    files, no warning that the base did not already have
+#  - every new header under drivers/ and include/ compiles on its own:
+#    a file that includes only that header, with the flags kbuild used
+#    for an object next to it (from its .o.cmd in build/obj)
 #  - W=1 and sparse (C=2) on the object of every new or touched C file,
 #    built in build/obj-lint so the main build is left alone
 set -uo pipefail
@@ -13,6 +16,7 @@ export PATH=/usr/bin:/bin:$PATH
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 src=$repo/build/linux
+obj=$repo/build/obj
 lint=$repo/build/obj-lint
 log=$repo/build/results/gates
 . "$here/files.sh"
@@ -68,6 +72,72 @@ for f in "${touched[@]}"; do
 	[ "$after" -le "$before" ]; t "kernel-doc -Wall $f (no new warning: $before before, $after after)" $? "$l"
 done
 rm -f "$log/base.tmp"
+
+# Headers that compile on their own. The flags are those of an object
+# built next to the header (the object of the same name if there is one,
+# walking up to the parent directories if none); for include/ they are
+# those of drivers/infiniband/core/verbs.o, which the project's headers in
+# include/ (rdma/) serve. One compiler call per header, -fsyntax-only.
+hdr_ref_cmd() { # hdr_ref_cmd HEADER: the .o.cmd file to take flags from
+	local f=$1 d d0 b c
+
+	case $f in
+	include/*) d=drivers/infiniband/core b=verbs ;;
+	*) d=$(dirname "$f") b=$(basename "$f" .h) ;;
+	esac
+	d0=$d
+	while [ "$d" != . ]; do
+		for c in "$obj/$d/.$b.o.cmd" "$obj/$d"/.*.o.cmd; do
+			[ -f "$c" ] || continue
+			case $c in *.mod.o.cmd) continue ;; esac
+			grep -qE '^(saved)?cmd_.* -c -o ' "$c" && { echo "$c"; return 0; }
+		done
+		d=$(dirname "$d")
+	done
+	echo "no compiled object in $obj/$d0 or above to take flags from"
+	return 1
+}
+for f in "${new[@]}"; do
+	case "$f" in drivers/*.h|include/*.h) ;; *) continue ;; esac
+	l=$log/header-$(slug "$f").log
+	stub=$log/header-$(slug "${f%.h}").c	# no header next to it
+	case "$f" in
+	include/*) echo "#include <${f#include/}>" ;;
+	*) echo "#include \"${f##*/}\"" ;;
+	esac > "$stub"
+	if [ ! -f "$src/$f" ]; then
+		echo "$src/$f: no such file (is the tree linked?)" > "$l"
+		t "header compiles on its own: $f" 1 "$l"
+		continue
+	fi
+	if ! ref=$(hdr_ref_cmd "$f"); then
+		echo "$ref" > "$l"
+		t "header compiles on its own: $f" 1 "$l"
+		continue
+	fi
+	# The compiler call of the object (kbuild escapes # and $ in .cmd
+	# files; objtool and the like follow after ';'), without its
+	# dependency file and with the stub in place of "-o OBJ SRC.c".
+	cmd=$(sed -nE 's/^(saved)?cmd_[^ ]* := //p' "$ref" | head -n 1)
+	cmd=${cmd%%;*}
+	cmd=$(printf '%s\n' "$cmd" | sed -E \
+		-e 's/\$\(pound\)/#/g' -e 's/\$\$/$/g' \
+		-e 's/^ccache //' -e 's/ +$//' \
+		-e 's/ -Wp,-MM?D,[^ ]+//' \
+		-e "s| -o [^ ]+ [^ ]+\\.c\$| -fsyntax-only -iquote $src/$(dirname "$f") $stub|")
+	printf '%s\n' "$cmd" > "${l%.log}.cmd"	# to run it again, in build/obj
+	{
+		echo "# flags of ${ref#"$obj"/}"
+		echo "# stub: $(cat "$stub")"
+		case $cmd in
+		*" $stub") (cd "$obj" && sh -c "$cmd") 2>&1 ;;
+		*) echo "cannot find '-o OBJ SRC.c' in the command of $ref"; false ;;
+		esac
+	} > "$l"
+	rc=$?
+	[ $rc = 0 ] && ! grep -qE '(warning|error):' "$l"
+	t "header compiles on its own: $f" $? "$l"
+done
 
 # W=1 + sparse on the objects of new and touched C files
 objs=()

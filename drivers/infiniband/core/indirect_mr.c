@@ -40,6 +40,36 @@ int ib_indirect_alloc_check(struct ib_device *dev, u32 max_entries)
 }
 
 /**
+ * ib_indirect_check_device() - Is a device's indirect support complete?
+ * @dev: the device, its attributes queried
+ *
+ * Called by ib_register_device().  A device that sets IBK_INDIRECT_REG
+ * must also accept IB_MR_TYPE_SG_GAPS (IBK_SG_GAPS_REG), implement
+ * map_mr_sge and say how many entries an indirect MR may hold.
+ *
+ * Return: 0 if so or if the device does not set IBK_INDIRECT_REG, else
+ * -EINVAL after a message naming what is missing.
+ */
+int ib_indirect_check_device(struct ib_device *dev)
+{
+	const char *missing = NULL;
+
+	if (!(dev->attrs.kernel_cap_flags & IBK_INDIRECT_REG))
+		return 0;
+	if (!(dev->attrs.kernel_cap_flags & IBK_SG_GAPS_REG))
+		missing = "IBK_SG_GAPS_REG";
+	else if (!dev->ops.map_mr_sge)
+		missing = "a map_mr_sge operation";
+	else if (!dev->attrs.max_indirect_reg_list_len)
+		missing = "max_indirect_reg_list_len";
+	if (!missing)
+		return 0;
+	dev_warn(&dev->dev, "IBK_INDIRECT_REG without %s\n", missing);
+	return -EINVAL;
+}
+EXPORT_SYMBOL_IF_KUNIT(ib_indirect_check_device);
+
+/**
  * ib_indirect_check_sge() - Validate an entry list for an indirect MR
  * @mr: the memory region
  * @sge: the entries
@@ -47,8 +77,11 @@ int ib_indirect_alloc_check(struct ib_device *dev, u32 max_entries)
  * @iova: first address of the MR
  * @length: set to the sum of the entry lengths when the list is valid
  *
- * The checks run in the order the contract documents; the first that
- * fails decides the error.
+ * The only validation of an entry list: drivers trust it.  The checks run
+ * in the order the contract documents; the first that fails decides the
+ * error.  -EINVAL means the call is malformed; -E2BIG that a well-formed
+ * list exceeds a limit of the MR, the device or the contract, so the
+ * caller may split it.
  *
  * Return: 0 if the list may be mapped, else the negative errno of the
  * first class that failed (see ib_map_mr_sge()).
@@ -57,26 +90,29 @@ VISIBLE_IF_KUNIT int ib_indirect_check_sge(const struct ib_mr *mr,
 					   const struct ib_sge *sge, int nents,
 					   u64 iova, u64 *length)
 {
+	bool empty = false, too_long = false;
 	u64 total = 0;
 	int i;
 
-	if (mr->type != IB_MR_TYPE_INDIRECT)
+	if (mr->type != IB_MR_TYPE_INDIRECT || !sge || nents < 1)
 		return -EINVAL;
-	if (!sge)
-		return -EFAULT;
-	if (nents < 1 || nents > mr->max_num_sg)
-		return -ERANGE;
+	if (nents > mr->max_num_sg)
+		return -E2BIG;
+	/* at most INT_MAX entries of at most 2 GiB: the sum cannot wrap */
 	for (i = 0; i < nents; i++) {
-		if (!sge[i].length)
-			return -ENODATA;
-		if (check_add_overflow(total, (u64)sge[i].length, &total))
-			return -EOVERFLOW;
+		empty |= !sge[i].length;
+		too_long |= sge[i].length > IB_INDIRECT_MAX_ENTRY_LEN;
+		total += sge[i].length;
 	}
+	if (empty)
+		return -EINVAL;
+	if (too_long)
+		return -E2BIG;
 	/* The last byte, iova + total - 1, must not wrap. */
 	if (total - 1 > U64_MAX - iova)
-		return -EOVERFLOW;
+		return -EINVAL;
 	if (total > mr->device->attrs.max_mr_size)
-		return -EFBIG;
+		return -E2BIG;
 	*length = total;
 	return 0;
 }
@@ -96,20 +132,21 @@ EXPORT_SYMBOL_IF_KUNIT(ib_indirect_check_sge);
  * the lengths.  The list is only staged: it takes effect when an
  * IB_WR_REG_MR work request for @mr executes, exactly as for fast
  * registration, and a list staged while the MR is valid does not change
- * what the MR translates until then.  The lkeys are resolved when the MR
- * is accessed, not here.
+ * what the MR translates until then.  As for fast registration, the MR
+ * translates from the iova mr->iova holds when IB_WR_REG_MR is posted,
+ * so a ULP may rewrite it in between.  The lkeys are resolved when the MR
+ * is accessed, not here.  Entries are validated here, once; drivers do
+ * not check them again.
  *
  * On any error nothing changes: neither @mr nor the driver's state.
  *
- * Return: @nents on success, or
- * -EINVAL if @mr is not an IB_MR_TYPE_INDIRECT MR;
- * -EFAULT if @sge is NULL;
- * -ERANGE if @nents is below 1 or above the MR's max_num_sg;
- * -ENODATA if an entry has length 0;
- * -EOVERFLOW if the total length or @iova + length wraps u64;
- * -EFBIG if the total length exceeds the device's max_mr_size;
- * -EOPNOTSUPP if the device cannot map entry lists;
- * or another negative errno from the driver.
+ * Return: @nents on success; -EINVAL if @mr is not an
+ * IB_MR_TYPE_INDIRECT MR, @sge is NULL, @nents is below 1, an entry has
+ * length 0 or the last byte @iova + length - 1 wraps u64; -E2BIG if
+ * @nents exceeds the MR's max_num_sg, an entry is longer than
+ * IB_INDIRECT_MAX_ENTRY_LEN or the total length exceeds the device's
+ * max_mr_size; -EOPNOTSUPP if the device cannot map entry lists; or
+ * another negative errno from the driver, such as -ENOMEM or -EBUSY.
  */
 int ib_map_mr_sge(struct ib_mr *mr, const struct ib_sge *sge, int nents,
 		  u64 iova)
@@ -147,12 +184,15 @@ EXPORT_SYMBOL(ib_map_mr_sge);
  * element becomes one entry {dma address, dma length, the PD's
  * local_dma_lkey}; the first element starts @sg_offset bytes in.  As for
  * fast registration, the largest prefix that fits is mapped: at most the
- * MR's max_num_sg elements.  mr->iova becomes the DMA address of the first
- * mapped byte and mr->length the number of bytes mapped.
+ * MR's max_num_sg elements, and none from the first element of DMA length
+ * 0 or longer than IB_INDIRECT_MAX_ENTRY_LEN on.  mr->iova becomes the
+ * DMA address of the first mapped byte and mr->length the number of bytes
+ * mapped.  @set_sge gets only entries checked here.
  *
  * Return: the number of elements mapped, or a negative errno if nothing
  * could be mapped: -EINVAL for an empty list or an offset that is not
- * inside the first element, or the first error of @set_sge.
+ * inside the first element, -E2BIG if the first entry is too long, or
+ * the first error of @set_sge.
  */
 int ib_sg_to_sge(struct ib_mr *mr, struct scatterlist *sgl, int sg_nents,
 		 unsigned int *sg_offset,
@@ -174,7 +214,9 @@ int ib_sg_to_sge(struct ib_mr *mr, struct scatterlist *sgl, int sg_nents,
 			.lkey = mr->pd->local_dma_lkey,
 		};
 
-		if (!sge.length) {
+		if (!sge.length || sge.length > IB_INDIRECT_MAX_ENTRY_LEN) {
+			if (!i)
+				return sge.length ? -E2BIG : -EINVAL;
 			n = i;
 			break;
 		}

@@ -12,19 +12,34 @@
  * nothing written.
  */
 
+#include <kunit/visibility.h>
+#include <rdma/ib_sge_walk.h>
 #include <rdma/restrack.h>
 
 #include "rxe.h"
 #include "rxe_loc.h"
 
+/*
+ * The lock covers the list bookkeeping: @staged, @filling, @mapping,
+ * @live, @live_iova and the published @nents of each list.  The entries
+ * of a list are written only by the one map that picked it, outside the
+ * lock, while the list is neither staged for a REG_MR in progress, nor
+ * live, nor read by an access (@users); rxe_ind_commit() publishes them
+ * under the lock.  Readers other than accesses (REG_MR, restrack) use the
+ * published counts, and REG_MR reads no field of a list a map is
+ * writing.
+ */
 struct rxe_ind {
-	spinlock_t		lock;		/* staged, live */
-	struct rxe_sge_list	*list[2];
+	spinlock_t		lock;
+	struct ib_sge_list	*list[2];
 	atomic_t		users[2];	/* accesses in flight */
+	u32			nents[2];	/* published entry counts */
 	int			staged;		/* index into list[] */
 	int			filling;	/* list a map is writing */
 	bool			mapping;	/* a map is writing it */
+	bool			untouched;	/* ... but has not written yet */
 	int			live;		/* index, or -1 when not VALID */
+	u64			live_iova;	/* taken by IB_WR_REG_MR */
 };
 
 int rxe_ind_mr_init(struct rxe_mr *mr, u32 max_entries)
@@ -40,8 +55,8 @@ int rxe_ind_mr_init(struct rxe_mr *mr, u32 max_entries)
 	 * -ENOMEM if it cannot be had: no allocation-failure splat.
 	 */
 	for (i = 0; i < 2; i++) {
-		ind->list[i] = rxe_sge_list_alloc(max_entries,
-						  GFP_KERNEL | __GFP_NOWARN);
+		ind->list[i] = ib_sge_list_alloc(max_entries,
+						 GFP_KERNEL | __GFP_NOWARN);
 		if (!ind->list[i])
 			goto err;
 		atomic_set(&ind->users[i], 0);
@@ -56,7 +71,7 @@ int rxe_ind_mr_init(struct rxe_mr *mr, u32 max_entries)
 	return 0;
 
 err:
-	rxe_sge_list_free(ind->list[0]);
+	ib_sge_list_free(ind->list[0]);
 	kfree(ind);
 	return -ENOMEM;
 }
@@ -67,8 +82,8 @@ void rxe_ind_mr_cleanup(struct rxe_mr *mr)
 
 	if (!ind)
 		return;
-	rxe_sge_list_free(ind->list[0]);
-	rxe_sge_list_free(ind->list[1]);
+	ib_sge_list_free(ind->list[0]);
+	ib_sge_list_free(ind->list[1]);
 	kfree(ind);
 	mr->ind = NULL;
 }
@@ -102,88 +117,105 @@ static int rxe_ind_pick(struct rxe_ind *ind)
 	if (i >= 0) {
 		ind->filling = i;
 		ind->mapping = true;
+		ind->untouched = true;
 	}
 	spin_unlock_irqrestore(&ind->lock, flags);
 	return i;
 }
 
-/* End a map: on success the list it wrote becomes the staged one. */
+/*
+ * End a map: on success the list it wrote becomes the staged one.  A map
+ * that failed before writing leaves the staged list as it was; one that
+ * failed later (not reachable with the core's checks) took it.
+ */
 static void rxe_ind_commit(struct rxe_ind *ind, int i, bool ok)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&ind->lock, flags);
-	if (ok)
+	if (ok) {
 		ind->staged = i;
+		ind->nents[i] = ind->list[i]->nents;
+	} else if (!ind->untouched) {
+		ind->nents[i] = 0;
+	}
 	ind->mapping = false;
 	spin_unlock_irqrestore(&ind->lock, flags);
 }
 
+/* The core has validated the list (ib_map_mr_sge()). */
 int rxe_ind_map_mr_sge(struct ib_mr *ibmr, const struct ib_sge *sge,
 		       int nents, u64 iova)
 {
-	struct rxe_mr *mr = to_rmr(ibmr);
+	struct rxe_ind *ind = to_rmr(ibmr)->ind;
 	int i, err;
 
-	if (ibmr->type != IB_MR_TYPE_INDIRECT)
-		return -EINVAL;
-	i = rxe_ind_pick(mr->ind);
+	i = rxe_ind_pick(ind);
 	if (i < 0)
 		return i;
-	err = rxe_sge_list_set(mr->ind->list[i], sge, nents, iova);
-	rxe_ind_commit(mr->ind, i, !err);
+	ind->untouched = false;
+	err = ib_sge_list_set(ind->list[i], sge, nents);
+	rxe_ind_commit(ind, i, !err);
 	return err ?: nents;
 }
 
+/* ib_sg_to_sge() calls this only with entries it has checked. */
 static int rxe_ind_set_sge(struct ib_mr *ibmr, const struct ib_sge *sge)
 {
 	struct rxe_ind *ind = to_rmr(ibmr)->ind;
 
-	return rxe_sge_list_add(ind->list[ind->filling], sge);
+	if (ind->untouched) {
+		ib_sge_list_reset(ind->list[ind->filling]);
+		ind->untouched = false;
+	}
+	return ib_sge_list_add(ind->list[ind->filling], sge);
 }
 
 int rxe_ind_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sgl,
 		      int sg_nents, unsigned int *sg_offset)
 {
-	struct rxe_mr *mr = to_rmr(ibmr);
-	struct rxe_ind *ind = mr->ind;
-	unsigned int offset = sg_offset ? *sg_offset : 0;
+	struct rxe_ind *ind = to_rmr(ibmr)->ind;
 	int i, n;
 
-	if (!sgl || sg_nents < 1 || offset >= sg_dma_len(sgl))
-		return -EINVAL;
-	/* the first element must fit, or nothing is mapped */
-	if (sg_dma_len(sgl) - offset - 1 >
-	    U64_MAX - (sg_dma_address(sgl) + offset))
-		return -EOVERFLOW;
 	i = rxe_ind_pick(ind);
 	if (i < 0)
 		return i;
-	rxe_sge_list_reset(ind->list[i], sg_dma_address(sgl) + offset);
 	n = ib_sg_to_sge(ibmr, sgl, sg_nents, sg_offset, rxe_ind_set_sge);
 	if (n > 0)
-		rxe_sge_list_index(ind->list[i]);
+		ib_sge_list_index(ind->list[i]);
 	rxe_ind_commit(ind, i, n > 0);
 	return n;
 }
 
-/* IB_WR_REG_MR: the staged list becomes live. */
+/*
+ * IB_WR_REG_MR: the staged list becomes live at the iova the MR has now,
+ * as for a fast MR (a ULP may rewrite mr->iova between the map and the
+ * REG_MR, as xprtrdma does).  Return: 0, or -EINVAL with nothing changed
+ * if the MR was never mapped or its range would wrap, -EBUSY if the
+ * staged list is being rewritten.
+ */
 int rxe_ind_reg(struct rxe_mr *mr)
 {
 	struct rxe_ind *ind = mr->ind;
+	u64 iova = mr->ibmr.iova;
 	unsigned long flags;
 	int err = 0;
 
 	spin_lock_irqsave(&ind->lock, flags);
-	if (!ind->list[ind->staged]->nents)
-		err = -EINVAL;		/* never mapped */
-	else if (ind->mapping && ind->filling == ind->staged)
+	if (ind->mapping && ind->filling == ind->staged)
 		err = -EBUSY;		/* the list is being rewritten */
-	else
+	else if (!ind->nents[ind->staged])
+		err = -EINVAL;		/* never mapped */
+	else if (ind->list[ind->staged]->length - 1 > U64_MAX - iova)
+		err = -EINVAL;		/* the last byte would wrap */
+	if (!err) {
 		ind->live = ind->staged;
+		ind->live_iova = iova;
+	}
 	spin_unlock_irqrestore(&ind->lock, flags);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(rxe_ind_reg);
 
 void rxe_ind_invalidate(struct rxe_mr *mr)
 {
@@ -194,10 +226,18 @@ void rxe_ind_invalidate(struct rxe_mr *mr)
 	spin_unlock_irqrestore(&mr->ind->lock, flags);
 }
 
-/* Take the live list for one access; rxe_ind_put_live() ends it. */
-static struct rxe_sge_list *rxe_ind_get_live(struct rxe_ind *ind, int *idx)
+/*
+ * Take the live list for an access at @iova; rxe_ind_put_live() ends it.
+ * *@offset is @iova - live_iova, computed modulo 2^64: since REG_MR
+ * refused a range that wraps, an @iova below the live iova gives an
+ * offset of at least the list's length, which the walker rejects as out
+ * of range like any other.  Return: the list, or NULL if the MR is not
+ * VALID.
+ */
+static struct ib_sge_list *rxe_ind_get_live(struct rxe_ind *ind, u64 iova,
+					    int *idx, u64 *offset)
 {
-	struct rxe_sge_list *list = NULL;
+	struct ib_sge_list *list = NULL;
 	unsigned long flags;
 
 	spin_lock_irqsave(&ind->lock, flags);
@@ -205,6 +245,7 @@ static struct rxe_sge_list *rxe_ind_get_live(struct rxe_ind *ind, int *idx)
 	if (*idx >= 0) {
 		atomic_inc(&ind->users[*idx]);
 		list = ind->list[*idx];
+		*offset = iova - ind->live_iova;
 	}
 	spin_unlock_irqrestore(&ind->lock, flags);
 	return list;
@@ -218,67 +259,130 @@ static void rxe_ind_put_live(struct rxe_ind *ind, int idx)
 
 int rxe_ind_check_range(struct rxe_mr *mr, u64 iova, u64 length)
 {
-	struct rxe_sge_list *list;
+	struct ib_sge_list *list;
+	u64 offset;
 	int idx, n;
 
-	list = rxe_ind_get_live(mr->ind, &idx);
+	list = rxe_ind_get_live(mr->ind, iova, &idx, &offset);
 	if (!list)
 		return -EINVAL;
-	n = rxe_sge_count(list, iova, length);
+	n = ib_sge_count(list, offset, length);
 	rxe_ind_put_live(mr->ind, idx);
 	return n < 0 ? -EINVAL : 0;
 }
 
-/* One access: the referenced MR of each touched entry, held, in order. */
-struct rxe_ind_access {
-	struct rxe_pd		*pd;
-	int			access;		/* needed on referenced MRs */
-	struct rxe_mr		**refs;
-	int			n;		/* resolved */
-	int			max;
-	int			next;		/* copy cursor */
-	void			*addr;
-	enum rxe_mr_copy_dir	dir;
-};
-
 /*
- * The MR of one segment, held, resolved exactly as a direct local access
- * through its lkey would be: a VALID MR of @pd with @access, covering the
- * segment; and never another indirect MR.  NULL if there is none.
+ * The referenced MR of one segment, held, resolved as a direct local
+ * access through its lkey would be: a VALID MR of @pd with @access; and
+ * never another indirect MR.  NULL if there is none.
  */
-static struct rxe_mr *rxe_ind_lookup(struct rxe_pd *pd, int access,
-				     const struct rxe_sge_seg *seg)
+static struct rxe_mr *rxe_ind_lookup(struct rxe_pd *pd, int access, u32 lkey)
 {
-	struct rxe_mr *ref = lookup_mr(pd, access, seg->lkey, RXE_LOOKUP_LOCAL);
+	struct rxe_mr *ref = lookup_mr(pd, access, lkey, RXE_LOOKUP_LOCAL);
 
-	if (ref && (rxe_mr_is_indirect(ref) ||
-		    mr_check_range(ref, seg->addr, seg->len))) {
+	if (ref && rxe_mr_is_indirect(ref)) {
 		rxe_put(ref);
 		ref = NULL;
 	}
 	return ref;
 }
 
-static int rxe_ind_resolve(const struct rxe_sge_seg *seg, void *ctx)
+/* rxe_ind_lookup() of a segment's MR that also covers the segment. */
+static struct rxe_mr *rxe_ind_lookup_seg(struct rxe_pd *pd, int access,
+					 const struct ib_sge_seg *seg)
 {
-	struct rxe_ind_access *acc = ctx;
-	struct rxe_mr *ref;
+	struct rxe_mr *ref = rxe_ind_lookup(pd, access, seg->lkey);
 
-	if (acc->n >= acc->max)
-		return -EFAULT;
-	ref = rxe_ind_lookup(acc->pd, acc->access, seg);
-	if (!ref)
-		return -EFAULT;
-	acc->refs[acc->n++] = ref;
+	if (ref && mr_check_range(ref, seg->addr, seg->len)) {
+		rxe_put(ref);
+		ref = NULL;
+	}
+	return ref;
+}
+
+/* Most packets name one MR (always so for SG_GAPS) or a few. */
+#define RXE_IND_STACK_REFS	4
+
+/*
+ * One access: the distinct referenced MRs it touches, each held once.
+ * A packet of at most one MTU touches at most that many entries, so the
+ * linear search of @refs stays short; the last hit is tried first, as
+ * neighbouring entries usually name the same MR.
+ */
+struct rxe_ind_access {
+	struct rxe_pd		*pd;
+	int			access;		/* needed on referenced MRs */
+	struct rxe_mr		**refs;
+	int			n;		/* held */
+	int			max;		/* room in @refs */
+	int			touched;	/* entries the access touches */
+	int			last;		/* last hit in @refs */
+	struct rxe_mr		*stack[RXE_IND_STACK_REFS];
+	void			*addr;
+	enum rxe_mr_copy_dir	dir;
+};
+
+static struct rxe_mr *rxe_ind_held(struct rxe_ind_access *acc, u32 lkey)
+{
+	int i;
+
+	if (acc->n && acc->refs[acc->last]->lkey == lkey)
+		return acc->refs[acc->last];
+	for (i = 0; i < acc->n; i++)
+		if (acc->refs[i]->lkey == lkey) {
+			acc->last = i;
+			return acc->refs[i];
+		}
+	return NULL;
+}
+
+/* Room for one more held MR; more than the stack holds is allocated. */
+static int rxe_ind_grow(struct rxe_ind_access *acc)
+{
+	struct rxe_mr **refs;
+
+	if (acc->n < acc->max)
+		return 0;
+	/* the caller may be atomic; at most one MR per touched entry */
+	refs = kmalloc_array(acc->touched, sizeof(*refs),
+			     GFP_NOWAIT | __GFP_NOWARN);
+	if (!refs)
+		return -ENOMEM;
+	memcpy(refs, acc->refs, acc->n * sizeof(*refs));
+	acc->refs = refs;
+	acc->max = acc->touched;
 	return 0;
 }
 
-static int rxe_ind_copy_seg(const struct rxe_sge_seg *seg, void *ctx)
+/*
+ * Resolve one segment as copy_data() resolves a direct SGE: -EINVAL if
+ * its lkey names no usable MR, -EFAULT if the segment lies outside it.
+ */
+static int rxe_ind_resolve(const struct ib_sge_seg *seg, void *ctx)
+{
+	struct rxe_ind_access *acc = ctx;
+	struct rxe_mr *ref = rxe_ind_held(acc, seg->lkey);
+	int err;
+
+	if (!ref) {
+		err = rxe_ind_grow(acc);
+		if (err)
+			return err;
+		ref = rxe_ind_lookup(acc->pd, acc->access, seg->lkey);
+		if (!ref)
+			return -EINVAL;
+		acc->last = acc->n;
+		acc->refs[acc->n++] = ref;
+	}
+	return mr_check_range(ref, seg->addr, seg->len) ? -EFAULT : 0;
+}
+
+static int rxe_ind_copy_seg(const struct ib_sge_seg *seg, void *ctx)
 {
 	struct rxe_ind_access *acc = ctx;
 	int err;
 
-	err = rxe_mr_copy(acc->refs[acc->next++], seg->addr, acc->addr,
+	err = rxe_mr_copy(rxe_ind_held(acc, seg->lkey), seg->addr, acc->addr,
 			  seg->len, acc->dir);
 	acc->addr += seg->len;
 	return err;
@@ -288,63 +392,61 @@ static void rxe_ind_release(struct rxe_ind_access *acc)
 {
 	while (acc->n)
 		rxe_put(acc->refs[--acc->n]);
+	if (acc->refs != acc->stack)
+		kfree(acc->refs);
 }
 
-#define RXE_IND_STACK_REFS	16
-
-/*
- * Copy between @addr and the MR's bytes [iova, iova + length): check the
- * range and resolve every touched entry first, holding each referenced
- * MR, then copy.  One call moves at most one packet's payload.  Returns
- * 0, or -EFAULT with nothing copied, or -ENOMEM if an access touching
- * more than RXE_IND_STACK_REFS entries finds no memory for its table.
+/**
+ * rxe_ind_copy() - Copy between memory and an indirect MR
+ * @mr: the indirect or SG_GAPS MR
+ * @iova: first byte in the MR's address space
+ * @addr: the other side of the copy
+ * @length: bytes, at most one packet's payload
+ * @dir: RXE_TO_MR_OBJ or RXE_FROM_MR_OBJ
+ *
+ * Checks the range and resolves every touched entry first, holding each
+ * distinct referenced MR once, then copies, so a failure writes nothing.
+ *
+ * Return: 0; -EFAULT if the access is outside the MR or an entry's part
+ * lies outside its referenced MR; -EINVAL if an entry's lkey names no
+ * usable MR (the errnos of the same faults in a direct SGE, see
+ * copy_data()); -ENOMEM if the table of a packet naming more than
+ * RXE_IND_STACK_REFS distinct MRs cannot be had, a transient shortage
+ * the responder answers with an RNR NAK.  Nothing is copied on error.
  */
 int rxe_ind_copy(struct rxe_mr *mr, u64 iova, void *addr,
 		 unsigned int length, enum rxe_mr_copy_dir dir)
 {
-	struct rxe_mr *stack[RXE_IND_STACK_REFS];
 	struct rxe_ind_access acc = {
 		.pd = mr_pd(mr),
 		.access = dir == RXE_TO_MR_OBJ ? IB_ACCESS_LOCAL_WRITE : 0,
-		.refs = stack,
-		.max = ARRAY_SIZE(stack),
+		.max = RXE_IND_STACK_REFS,
 		.addr = addr,
 		.dir = dir,
 	};
-	struct rxe_sge_list *list;
-	int idx, n, err;
+	struct ib_sge_list *list;
+	u64 offset;
+	int idx, err;
 
-	list = rxe_ind_get_live(mr->ind, &idx);
+	acc.refs = acc.stack;
+	list = rxe_ind_get_live(mr->ind, iova, &idx, &offset);
 	if (!list)
 		return -EFAULT;
-	n = rxe_sge_count(list, iova, length);
-	if (n < 0) {
+	acc.touched = ib_sge_count(list, offset, length);
+	if (acc.touched < 0) {
 		err = -EFAULT;
 		goto out;
 	}
-	if (n > acc.max) {
-		/* the caller may be atomic; the rkey holder picks n */
-		acc.refs = kmalloc_array(n, sizeof(*acc.refs),
-					 GFP_NOWAIT | __GFP_NOWARN);
-		if (!acc.refs) {
-			err = -ENOMEM;
-			goto out;
-		}
-		acc.max = n;
-	}
-
-	err = rxe_sge_walk(list, iova, length, rxe_ind_resolve, &acc);
+	err = ib_sge_walk(list, offset, length, rxe_ind_resolve, &acc);
 	if (!err)
-		err = rxe_sge_walk(list, iova, length, rxe_ind_copy_seg, &acc);
+		err = ib_sge_walk(list, offset, length, rxe_ind_copy_seg, &acc);
 	rxe_ind_release(&acc);
-	if (acc.refs != stack)
-		kfree(acc.refs);
 out:
 	rxe_ind_put_live(mr->ind, idx);
 	if (err)
 		rxe_dbg_mr(mr, "access %#llx+%u through an entry failed: %d\n",
 			   iova, length, err);
-	return err == -ENOMEM ? err : err ? -EFAULT : 0;
+	return err;
 }
 
 /* The one segment of an atomic: its MR, held, and its address there. */
@@ -354,13 +456,13 @@ struct rxe_ind_atomic {
 	u64		addr;
 };
 
-static int rxe_ind_resolve_one(const struct rxe_sge_seg *seg, void *ctx)
+static int rxe_ind_resolve_one(const struct ib_sge_seg *seg, void *ctx)
 {
 	struct rxe_ind_atomic *at = ctx;
 
 	if (at->ref)
 		return -EFAULT;		/* the 8 bytes span two entries */
-	at->ref = rxe_ind_lookup(at->pd, IB_ACCESS_LOCAL_WRITE, seg);
+	at->ref = rxe_ind_lookup_seg(at->pd, IB_ACCESS_LOCAL_WRITE, seg);
 	at->addr = seg->addr;
 	return at->ref ? 0 : -EFAULT;
 }
@@ -373,15 +475,16 @@ static int rxe_ind_resolve_atomic(struct rxe_mr *mr, u64 iova,
 				  struct rxe_mr **ref, u64 *addr)
 {
 	struct rxe_ind_atomic at = { .pd = mr_pd(mr) };
-	struct rxe_sge_list *list;
+	struct ib_sge_list *list;
+	u64 offset;
 	int idx, err;
 
 	if (iova & 7)
 		return RESPST_ERR_MISALIGNED_ATOMIC;
-	list = rxe_ind_get_live(mr->ind, &idx);
+	list = rxe_ind_get_live(mr->ind, iova, &idx, &offset);
 	if (!list)
 		return RESPST_ERR_RKEY_VIOLATION;
-	err = rxe_sge_walk(list, iova, sizeof(u64), rxe_ind_resolve_one, &at);
+	err = ib_sge_walk(list, offset, sizeof(u64), rxe_ind_resolve_one, &at);
 	rxe_ind_put_live(mr->ind, idx);
 	if (err) {
 		if (at.ref)
@@ -429,13 +532,13 @@ struct rxe_ind_flush_ctx {
 	bool		persistent;
 };
 
-static int rxe_ind_flush_seg(const struct rxe_sge_seg *seg, void *ctx)
+static int rxe_ind_flush_seg(const struct ib_sge_seg *seg, void *ctx)
 {
 	struct rxe_ind_flush_ctx *fc = ctx;
 	struct rxe_mr *ref;
 	int err = 0;
 
-	ref = rxe_ind_lookup(fc->pd, fc->access, seg);
+	ref = rxe_ind_lookup_seg(fc->pd, fc->access, seg);
 	if (!ref)
 		return -EFAULT;
 	if (fc->persistent)
@@ -467,17 +570,18 @@ int rxe_ind_flush(struct rxe_mr *mr, bool whole, u64 iova, u64 length,
 		.access = type & IB_FLUSH_PERSISTENT ?
 			  IB_ACCESS_FLUSH_PERSISTENT : IB_ACCESS_FLUSH_GLOBAL,
 	};
-	struct rxe_sge_list *list;
+	struct ib_sge_list *list;
+	u64 offset;
 	int idx, err;
 
-	list = rxe_ind_get_live(mr->ind, &idx);
+	list = rxe_ind_get_live(mr->ind, iova, &idx, &offset);
 	if (!list)
 		return -EFAULT;
 	if (whole) {
-		iova = list->iova;
+		offset = 0;
 		length = list->length;
 	}
-	err = rxe_sge_walk(list, iova, length, rxe_ind_flush_seg, &fc);
+	err = ib_sge_walk(list, offset, length, rxe_ind_flush_seg, &fc);
 	rxe_ind_put_live(mr->ind, idx);
 	return err ? -EFAULT : 0;
 }
@@ -505,8 +609,8 @@ int rxe_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 	if (!rxe_mr_is_indirect(mr))
 		return 0;
 	spin_lock_irqsave(&ind->lock, flags);
-	live = ind->live < 0 ? 0 : ind->list[ind->live]->nents;
-	staged = ind->list[ind->staged]->nents;
+	live = ind->live < 0 ? 0 : ind->nents[ind->live];
+	staged = ind->nents[ind->staged];
 	spin_unlock_irqrestore(&ind->lock, flags);
 
 	table = nla_nest_start(msg, RDMA_NLDEV_ATTR_DRIVER);

@@ -8,18 +8,16 @@
 #ifndef RXE_INDIRECT_H
 #define RXE_INDIRECT_H
 
-#include "rxe_sge_walk.h"
+#include "rxe.h"		/* the driver's types; guarded against the cycle */
 
 /*
  * Longest list one indirect MR takes.  Each entry costs 28 bytes in each
  * of the MR's two lists (staged and live): 3.5 MiB per MR at this size.
- * The walker finds the first entry of an access through a bucket index,
- * or in at most 16 steps of binary search.
+ * The walker (ib_sge_walk) finds the first entry of an access through a
+ * bucket index, or in at most 16 steps of binary search.
  */
 #define RXE_MAX_INDIRECT_LIST_LEN	65536
 
-struct rxe_mr;
-struct rxe_qp;
 struct sk_buff;
 
 static inline bool rxe_mr_is_indirect(const struct rxe_mr *mr)

@@ -20,7 +20,6 @@ DIR=$(dirname "$0")
 MOD=indirect_mr_loopback_test
 SUITE=ib_indirect_mr_fault
 RESULTS=/sys/kernel/debug/kunit/$SUITE/results
-GLOB=/sys/module/kunit/parameters/filter_glob
 DBG=/sys/kernel/debug
 ATTRS="failslab fail_page_alloc"
 
@@ -53,11 +52,13 @@ fault_reset()
 	return 0
 }
 
+# Undoes only what this run did (rxe_lib.sh), so it also runs first, to
+# disarm fault injection and unload a module left loaded.
 cleanup()
 {
 	fault_reset
 	modprobe -r "$MOD" >/dev/null 2>&1
-	printf %s '*' > "$GLOB" 2>/dev/null	# every suite again
+	kunit_glob_restore 2>/dev/null
 	rxe_cleanup
 }
 trap cleanup EXIT
@@ -72,15 +73,14 @@ if [ ! -w "$DBG/failslab/require-start" ]; then
 	ktap_skip_all "needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER"
 	exit "$KSFT_SKIP"
 fi
-rxe_netdev_up || ktap_exit_fail_msg "cannot create $RXE_NETDEV"
-rdma link add "$RXE_DEV" type rxe netdev "$RXE_NETDEV" ||
-	ktap_exit_fail_msg "rdma link add failed"
+rxe_netdev_up || ktap_exit_fail_msg "cannot set up $RXE_NETDEV"
+rxe_dev_up || ktap_exit_fail_msg "cannot set up $RXE_DEV on $RXE_NETDEV"
 
 # run_cases GLOB: load the module with only the cases GLOB, print the
 # suite's KTAP nested and tell whether it passed.
 run_cases()
 {
-	printf %s "$SUITE.$1" > "$GLOB"
+	kunit_glob_set "$SUITE.$1" || return 1
 	modprobe "$MOD" netdev="$RXE_NETDEV" || return 1
 	[ -r "$RESULTS" ] || { ktap_print_msg "no $RESULTS"; return 1; }
 	sed 's/^/    /' "$RESULTS"
@@ -90,7 +90,7 @@ run_cases()
 no_mr_left()
 {
 	modprobe -r "$MOD" || return 1
-	[ -z "$(rdma resource show mr dev "$RXE_DEV" 2>/dev/null)" ]
+	rxe_no_mr
 }
 
 # Group 1: the countdown of the test's own task; quiet, every allocation.
@@ -109,6 +109,7 @@ fault_reset
 # The function's text ends where the next symbol starts.
 range=$(awk '{ print $1, $3 }' /proc/kallsyms | sort |
 	awk 'f { print "0x" $1; exit } $2 == "rxe_ind_copy" { printf "0x%s ", $1; f = 1 }')
+# shellcheck disable=SC2086 # two addresses, or not: split on purpose
 set -- $range
 if [ $# -ne 2 ] || [ "$1" = 0x0000000000000000 ]; then
 	# never arm an unfiltered failslab: it would fail any allocation

@@ -10,7 +10,7 @@
 #include <linux/scatterlist.h>
 #include <rdma/ib_verbs.h>
 
-#include "core_priv.h"
+#include "../core_priv.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
@@ -216,8 +216,9 @@ static const struct sge_case sge_cases[] = {
 	  .iova = 7, .expect_length = FAKE_MAX_ENTRIES },
 	{ .name = "max entries", .nents = FAKE_MAX_ENTRIES, .len_all = 4096,
 	  .iova = 0x10000, .expect_length = FAKE_MAX_ENTRIES * 4096ULL },
-	{ .name = "u32 max lengths", .nents = 2, .len_all = U32_MAX,
-	  .expect_length = 2ULL * U32_MAX },
+	{ .name = "entries of the maximum length", .nents = 2,
+	  .len_all = IB_INDIRECT_MAX_ENTRY_LEN,
+	  .expect_length = 2ULL * IB_INDIRECT_MAX_ENTRY_LEN },
 	{ .name = "last byte at u64 max", .nents = 2, .lengths = { 10, 6 },
 	  .iova = U64_MAX - 15, .expect_length = 16 },
 	{ .name = "length equals max_mr_size", .nents = 3,
@@ -225,28 +226,40 @@ static const struct sge_case sge_cases[] = {
 	{ .name = "wrong MR type", .wrong_type = true, .nents = 1,
 	  .lengths = { 8 }, .expect = -EINVAL },
 	{ .name = "NULL list", .null_list = true, .nents = 1,
-	  .expect = -EFAULT },
+	  .expect = -EINVAL },
 	{ .name = "NULL list and 0 entries", .null_list = true, .nents = 0,
-	  .expect = -EFAULT },
-	{ .name = "0 entries", .nents = 0, .expect = -ERANGE },
-	{ .name = "negative entries", .nents = -1, .expect = -ERANGE },
+	  .expect = -EINVAL },
+	{ .name = "NULL list wins over too many", .null_list = true,
+	  .nents = FAKE_MAX_ENTRIES + 1, .expect = -EINVAL },
+	{ .name = "0 entries", .nents = 0, .expect = -EINVAL },
+	{ .name = "negative entries", .nents = -1, .expect = -EINVAL },
 	{ .name = "max entries + 1", .nents = FAKE_MAX_ENTRIES + 1,
-	  .len_all = 1, .expect = -ERANGE },
+	  .len_all = 1, .expect = -E2BIG },
+	{ .name = "too many wins over a zero-length entry",
+	  .nents = FAKE_MAX_ENTRIES + 1, .zero_at = 1, .expect = -E2BIG },
 	{ .name = "zero-length first entry", .nents = 3,
-	  .lengths = { 0, 5, 5 }, .zero_at = 1, .expect = -ENODATA },
+	  .lengths = { 0, 5, 5 }, .zero_at = 1, .expect = -EINVAL },
 	{ .name = "zero-length middle entry", .nents = 3,
-	  .lengths = { 5, 0, 5 }, .zero_at = 2, .expect = -ENODATA },
+	  .lengths = { 5, 0, 5 }, .zero_at = 2, .expect = -EINVAL },
 	{ .name = "zero-length last entry", .nents = 3,
-	  .lengths = { 5, 5, 0 }, .zero_at = 3, .expect = -ENODATA },
+	  .lengths = { 5, 5, 0 }, .zero_at = 3, .expect = -EINVAL },
+	{ .name = "entry one byte above the maximum", .nents = 3,
+	  .lengths = { 5, IB_INDIRECT_MAX_ENTRY_LEN + 1, 5 },
+	  .expect = -E2BIG },
+	{ .name = "zero length wins over too long", .nents = 3,
+	  .lengths = { IB_INDIRECT_MAX_ENTRY_LEN + 1, 5, 0 }, .zero_at = 3,
+	  .expect = -EINVAL },
+	{ .name = "too long wins over a wrapping iova", .nents = 1,
+	  .lengths = { U32_MAX }, .iova = U64_MAX, .expect = -E2BIG },
 	{ .name = "iova + length wraps by one byte", .nents = 2,
-	  .lengths = { 10, 6 }, .iova = U64_MAX - 14, .expect = -EOVERFLOW },
+	  .lengths = { 10, 6 }, .iova = U64_MAX - 14, .expect = -EINVAL },
 	{ .name = "iova at u64 max, 2 bytes", .nents = 1, .lengths = { 2 },
-	  .iova = U64_MAX, .expect = -EOVERFLOW },
+	  .iova = U64_MAX, .expect = -EINVAL },
 	{ .name = "length above max_mr_size", .nents = 3,
-	  .lengths = { 1, 2, 4 }, .max_mr_size = 6, .expect = -EFBIG },
+	  .lengths = { 1, 2, 4 }, .max_mr_size = 6, .expect = -E2BIG },
 	{ .name = "wrap wins over max_mr_size", .nents = 1,
 	  .lengths = { 8 }, .iova = U64_MAX, .max_mr_size = 4,
-	  .expect = -EOVERFLOW },
+	  .expect = -EINVAL },
 };
 
 static void sge_case_desc(const struct sge_case *c, char *desc)
@@ -321,7 +334,7 @@ static void indirect_map_sge_mr_limit(struct kunit *test)
 	};
 	struct ib_mr *mr = fake_indirect_mr(test, ctx, 2);
 
-	KUNIT_EXPECT_EQ(test, ib_map_mr_sge(mr, sge, 3, 0), -ERANGE);
+	KUNIT_EXPECT_EQ(test, ib_map_mr_sge(mr, sge, 3, 0), -E2BIG);
 	KUNIT_EXPECT_EQ(test, ib_map_mr_sge(mr, sge, 2, 0), 2);
 	KUNIT_EXPECT_EQ(test, mr->length, 3);
 	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
@@ -415,6 +428,79 @@ static void indirect_map_mr_sg_prefix(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
 }
 
+/*
+ * An element longer than IB_INDIRECT_MAX_ENTRY_LEN ends the mapped
+ * prefix; as the first element it maps nothing.
+ */
+static void indirect_map_mr_sg_entry_limit(struct kunit *test)
+{
+	struct fake_ctx *ctx = fake_ctx_init(test, &fake_ops, true);
+	struct scatterlist sgl[3];
+	unsigned int offset = 1;
+	struct ib_mr *mr;
+
+	sg_init_table(sgl, 3);
+	sg_dma_address(&sgl[0]) = 0x1000;
+	sg_dma_len(&sgl[0]) = IB_INDIRECT_MAX_ENTRY_LEN;
+	sg_dma_address(&sgl[1]) = 0x100000000ULL;
+	sg_dma_len(&sgl[1]) = IB_INDIRECT_MAX_ENTRY_LEN + 2;
+	sg_dma_address(&sgl[2]) = 0x300000000ULL;
+	sg_dma_len(&sgl[2]) = 8;
+	mr = fake_indirect_mr(test, ctx, FAKE_MAX_ENTRIES);
+	KUNIT_EXPECT_EQ(test, ib_map_mr_sg(mr, sgl, 3, NULL, PAGE_SIZE), 1);
+	KUNIT_EXPECT_EQ(test, ctx->calls.nstaged, 1);
+	KUNIT_EXPECT_EQ(test, mr->length, IB_INDIRECT_MAX_ENTRY_LEN);
+
+	/* nothing mapped: the MR and the offset are left alone */
+	mr->iova = SENTINEL_IOVA;
+	mr->length = SENTINEL_LENGTH;
+	KUNIT_EXPECT_EQ(test, ib_map_mr_sg(mr, &sgl[1], 2, &offset, PAGE_SIZE),
+			-E2BIG);
+	KUNIT_EXPECT_EQ(test, offset, 1);
+	KUNIT_EXPECT_EQ(test, mr->iova, SENTINEL_IOVA);
+	KUNIT_EXPECT_EQ(test, mr->length, SENTINEL_LENGTH);
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
+}
+
+/* One row of the registration check: capabilities, op, limit. */
+struct device_case {
+	const char *name;
+	u64 caps;
+	bool map_op;
+	u32 max_len;
+	int expect;
+};
+
+static const struct device_case device_cases[] = {
+	{ "complete", IBK_INDIRECT_REG | IBK_SG_GAPS_REG, true, 16, 0 },
+	{ "no IBK_SG_GAPS_REG", IBK_INDIRECT_REG, true, 16, -EINVAL },
+	{ "no map_mr_sge", IBK_INDIRECT_REG | IBK_SG_GAPS_REG, false, 16,
+	  -EINVAL },
+	{ "no list length", IBK_INDIRECT_REG | IBK_SG_GAPS_REG, true, 0,
+	  -EINVAL },
+	{ "no indirect support at all", 0, false, 0, 0 },
+	{ "SG_GAPS alone", IBK_SG_GAPS_REG, false, 0, 0 },
+};
+
+static void device_case_desc(const struct device_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(device, device_cases, device_case_desc);
+
+/* ib_register_device() refuses an incomplete IBK_INDIRECT_REG. */
+static void indirect_register_checks_device(struct kunit *test)
+{
+	const struct device_case *c = test->param_value;
+	struct fake_ctx *ctx = fake_ctx_init(test, c->map_op ? &fake_ops :
+					     &fake_ops_no_map, false);
+
+	ctx->dev->attrs.kernel_cap_flags = c->caps;
+	ctx->dev->attrs.max_indirect_reg_list_len = c->max_len;
+	KUNIT_EXPECT_EQ(test, ib_indirect_check_device(ctx->dev), c->expect);
+}
+
 /* The internal checker agrees with the exported entry point. */
 static void indirect_check_sge_length(struct kunit *test)
 {
@@ -439,6 +525,8 @@ static struct kunit_case ib_indirect_mr_cases[] = {
 	KUNIT_CASE(indirect_map_sge_driver_error),
 	KUNIT_CASE(indirect_map_mr_sg_gaps),
 	KUNIT_CASE(indirect_map_mr_sg_prefix),
+	KUNIT_CASE(indirect_map_mr_sg_entry_limit),
+	KUNIT_CASE_PARAM(indirect_register_checks_device, device_gen_params),
 	KUNIT_CASE(indirect_check_sge_length),
 	{}
 };

@@ -1,30 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 /*
  * Byte-granular walker over the entry list of an indirect MR: for an
- * access (iova, length) it yields the segments {lkey, addr, len} the
- * access touches.  The entry holding the first byte is found by binary
- * search over prefix offsets, O(log n); the walk is then linear in the
- * entries the access touches.
+ * access (offset, length) it yields the segments {lkey, addr, len} the
+ * access touches.  The entry holding the first byte is found through a
+ * bucket index and binary search over prefix offsets, O(log n) at worst;
+ * the walk is then linear in the entries the access touches.
+ *
+ * A list knows no iova: offsets count from its first byte, so a driver
+ * applies whatever iova the MR has when it is registered in O(1).  The
+ * functions are pure (no MR, key or lock), so a driver's tests can run
+ * the same lists and accesses through the reference and through the
+ * driver's own translation.  The caller validates entry lists (the core
+ * does, in ib_map_mr_sge()) and serialises writers against readers.
  */
 
 #include <linux/bitops.h>
 #include <linux/math64.h>
-#include <linux/overflow.h>
+#include <linux/export.h>
 #include <linux/slab.h>
-#include <kunit/visibility.h>
 
-#include "rxe_sge_walk.h"
+#include <rdma/ib_sge_walk.h>
 
 /**
- * rxe_sge_list_alloc() - Allocate an empty list of @max entries
+ * ib_sge_list_alloc() - Allocate an empty list of @max entries
  * @max: capacity, at least 1
  * @gfp: allocation flags
  *
  * Return: the list, or NULL if @max is 0 or memory is short.
  */
-struct rxe_sge_list *rxe_sge_list_alloc(u32 max, gfp_t gfp)
+struct ib_sge_list *ib_sge_list_alloc(u32 max, gfp_t gfp)
 {
-	struct rxe_sge_list *list;
+	struct ib_sge_list *list;
 
 	if (!max)
 		return NULL;
@@ -35,19 +41,19 @@ struct rxe_sge_list *rxe_sge_list_alloc(u32 max, gfp_t gfp)
 	list->start = kvcalloc(max, sizeof(*list->start), gfp);
 	list->bucket = kvcalloc(max, sizeof(*list->bucket), gfp);
 	if (!list->sge || !list->start || !list->bucket) {
-		rxe_sge_list_free(list);
+		ib_sge_list_free(list);
 		return NULL;
 	}
 	list->max = max;
 	return list;
 }
-EXPORT_SYMBOL_IF_KUNIT(rxe_sge_list_alloc);
+EXPORT_SYMBOL(ib_sge_list_alloc);
 
 /**
- * rxe_sge_list_free() - Free a list
+ * ib_sge_list_free() - Free a list
  * @list: the list, or NULL
  */
-void rxe_sge_list_free(struct rxe_sge_list *list)
+void ib_sge_list_free(struct ib_sge_list *list)
 {
 	if (!list)
 		return;
@@ -56,99 +62,82 @@ void rxe_sge_list_free(struct rxe_sge_list *list)
 	kvfree(list->bucket);
 	kfree(list);
 }
-EXPORT_SYMBOL_IF_KUNIT(rxe_sge_list_free);
+EXPORT_SYMBOL(ib_sge_list_free);
 
 /**
- * rxe_sge_list_reset() - Empty a list and set its first address
+ * ib_sge_list_reset() - Empty a list
  * @list: the list
- * @iova: address of the first byte of the entries to come
  */
-void rxe_sge_list_reset(struct rxe_sge_list *list, u64 iova)
+void ib_sge_list_reset(struct ib_sge_list *list)
 {
 	list->nents = 0;
-	list->iova = iova;
 	list->length = 0;
 	list->nbuckets = 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(rxe_sge_list_reset);
+EXPORT_SYMBOL(ib_sge_list_reset);
 
 /**
- * rxe_sge_list_add() - Append one entry
+ * ib_sge_list_add() - Append one entry
  * @list: the list
  * @sge: the entry; its length must not be 0
  *
- * Return: 0; -ENOSPC if the list is full; -EINVAL for a zero-length
- * entry; -EOVERFLOW if the last byte would lie beyond U64_MAX.  The list
- * is unchanged on error.
+ * The caller has validated the entry (see ib_map_mr_sge()).
+ *
+ * Return: 0, or -ENOSPC with the list unchanged if it is full.
  */
-int rxe_sge_list_add(struct rxe_sge_list *list, const struct ib_sge *sge)
+int ib_sge_list_add(struct ib_sge_list *list, const struct ib_sge *sge)
 {
-	u64 length;
-
 	if (list->nents >= list->max)
 		return -ENOSPC;
-	if (!sge->length)
-		return -EINVAL;
-	if (check_add_overflow(list->length, (u64)sge->length, &length) ||
-	    length - 1 > U64_MAX - list->iova)
-		return -EOVERFLOW;
 	list->sge[list->nents] = *sge;
 	list->start[list->nents] = list->length;
 	list->nents++;
-	list->length = length;
-	list->nbuckets = 0;	/* rxe_sge_list_index() rebuilds it */
+	list->length += sge->length;
+	list->nbuckets = 0;	/* ib_sge_list_index() rebuilds it */
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(rxe_sge_list_add);
+EXPORT_SYMBOL(ib_sge_list_add);
 
 /**
- * rxe_sge_list_set() - Replace the entries of a list
+ * ib_sge_list_set() - Replace the entries of a list
  * @list: the list
  * @sge: the entries
  * @nents: their number, 1 to @list->max
- * @iova: address of the first byte
  *
- * Return: 0, or a negative errno (-ERANGE for @nents, else as
- * rxe_sge_list_add()) with the list unchanged.
+ * The caller has validated the entries: none has length 0 (see
+ * ib_map_mr_sge()).  The bucket index is rebuilt.
+ *
+ * Return: 0, or -ENOSPC with the list unchanged if @nents is 0 or above
+ * @list->max.
  */
-int rxe_sge_list_set(struct rxe_sge_list *list, const struct ib_sge *sge,
-		     u32 nents, u64 iova)
+int ib_sge_list_set(struct ib_sge_list *list, const struct ib_sge *sge,
+		    u32 nents)
 {
-	u64 total = 0;
 	u32 i;
 
 	if (!nents || nents > list->max)
-		return -ERANGE;
-	for (i = 0; i < nents; i++) {
-		if (!sge[i].length)
-			return -EINVAL;
-		if (check_add_overflow(total, (u64)sge[i].length, &total))
-			return -EOVERFLOW;
-	}
-	if (total - 1 > U64_MAX - iova)
-		return -EOVERFLOW;
-
-	rxe_sge_list_reset(list, iova);
+		return -ENOSPC;
+	ib_sge_list_reset(list);
 	for (i = 0; i < nents; i++) {
 		list->sge[i] = sge[i];
 		list->start[i] = list->length;
 		list->length += sge[i].length;
 	}
 	list->nents = nents;
-	rxe_sge_list_index(list);
+	ib_sge_list_index(list);
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(rxe_sge_list_set);
+EXPORT_SYMBOL(ib_sge_list_set);
 
 /**
- * rxe_sge_list_index() - Build the bucket index of a complete list
+ * ib_sge_list_index() - Build the bucket index of a complete list
  * @list: the list, with at least one entry
  *
  * At most one bucket per entry, each at least as wide as the average
  * entry, so that with lengths alike a bucket holds about one entry
  * boundary.  One pass over the entries.
  */
-void rxe_sge_list_index(struct rxe_sge_list *list)
+void ib_sge_list_index(struct ib_sge_list *list)
 {
 	u64 width = div64_u64(list->length + list->nents - 1, list->nents);
 	u32 b, i = 0;
@@ -164,16 +153,16 @@ void rxe_sge_list_index(struct rxe_sge_list *list)
 		list->bucket[b] = i;
 	}
 }
-EXPORT_SYMBOL_IF_KUNIT(rxe_sge_list_index);
+EXPORT_SYMBOL(ib_sge_list_index);
 
 /**
- * rxe_sge_list_find() - The entry holding byte @offset of the list
+ * ib_sge_list_find() - The entry holding byte @offset of the list
  * @list: a list with at least one entry
  * @offset: below @list->length
  *
  * Return: the largest index i with start[i] <= @offset.
  */
-u32 rxe_sge_list_find(const struct rxe_sge_list *list, u64 offset)
+u32 ib_sge_list_find(const struct ib_sge_list *list, u64 offset)
 {
 	const u64 *start = list->start;
 	u32 n = list->nents;
@@ -199,48 +188,39 @@ u32 rxe_sge_list_find(const struct rxe_sge_list *list, u64 offset)
 	}
 	return start - list->start;
 }
-EXPORT_SYMBOL_IF_KUNIT(rxe_sge_list_find);
+EXPORT_SYMBOL(ib_sge_list_find);
 
-static int rxe_sge_offset(const struct rxe_sge_list *list, u64 iova,
-			  u64 length, u64 *offset)
+static bool ib_sge_in_range(const struct ib_sge_list *list, u64 offset,
+			    u64 length)
 {
-	if (iova < list->iova)
-		return -ERANGE;
-	*offset = iova - list->iova;
-	if (*offset > list->length || length > list->length - *offset)
-		return -ERANGE;
-	return 0;
+	return offset <= list->length && length <= list->length - offset;
 }
 
 /**
- * rxe_sge_count() - How many entries an access touches
+ * ib_sge_count() - How many entries an access touches
  * @list: the list
- * @iova: first byte of the access
+ * @offset: first byte of the access, from the start of the list
  * @length: bytes of the access
  *
  * Return: the number of entries, 0 for a zero-length access inside the
  * list's range, or -ERANGE if the access is not inside
- * [@list->iova, @list->iova + @list->length).
+ * [0, @list->length).
  */
-int rxe_sge_count(const struct rxe_sge_list *list, u64 iova, u64 length)
+int ib_sge_count(const struct ib_sge_list *list, u64 offset, u64 length)
 {
-	u64 offset;
-	int err;
-
-	err = rxe_sge_offset(list, iova, length, &offset);
-	if (err)
-		return err;
+	if (!ib_sge_in_range(list, offset, length))
+		return -ERANGE;
 	if (!length)
 		return 0;
-	return rxe_sge_list_find(list, offset + length - 1) -
-	       rxe_sge_list_find(list, offset) + 1;
+	return ib_sge_list_find(list, offset + length - 1) -
+	       ib_sge_list_find(list, offset) + 1;
 }
-EXPORT_SYMBOL_IF_KUNIT(rxe_sge_count);
+EXPORT_SYMBOL(ib_sge_count);
 
 /**
- * rxe_sge_walk() - Call @fn for each segment an access touches, in order
+ * ib_sge_walk() - Call @fn for each segment an access touches, in order
  * @list: the list
- * @iova: first byte of the access
+ * @offset: first byte of the access, from the start of the list
  * @length: bytes of the access
  * @fn: called once per touched entry with the part of it the access
  *	covers; a non-zero return stops the walk
@@ -250,19 +230,19 @@ EXPORT_SYMBOL_IF_KUNIT(rxe_sge_count);
  * @fn, if the access is not inside the list's range; else what @fn
  * returned.
  */
-int rxe_sge_walk(const struct rxe_sge_list *list, u64 iova, u64 length,
-		 rxe_sge_seg_fn fn, void *ctx)
+int ib_sge_walk(const struct ib_sge_list *list, u64 offset, u64 length,
+		ib_sge_seg_fn fn, void *ctx)
 {
-	struct rxe_sge_seg seg;
-	u64 offset;
+	struct ib_sge_seg seg;
 	u32 i;
 	int err;
 
-	err = rxe_sge_offset(list, iova, length, &offset);
-	if (err || !length)
-		return err;
+	if (!ib_sge_in_range(list, offset, length))
+		return -ERANGE;
+	if (!length)
+		return 0;
 
-	i = rxe_sge_list_find(list, offset);
+	i = ib_sge_list_find(list, offset);
 	offset -= list->start[i];
 	while (length) {
 		const struct ib_sge *sge = &list->sge[i];
@@ -280,4 +260,4 @@ int rxe_sge_walk(const struct rxe_sge_list *list, u64 iova, u64 length,
 	}
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(rxe_sge_walk);
+EXPORT_SYMBOL(ib_sge_walk);
