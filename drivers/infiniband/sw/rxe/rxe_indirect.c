@@ -30,7 +30,7 @@
  * writing.
  */
 struct rxe_ind {
-	spinlock_t		lock;
+	spinlock_t		lock;		/* see above */
 	struct ib_sge_list	*list[2];
 	atomic_t		users[2];	/* accesses in flight */
 	u32			nents[2];	/* published entry counts */
