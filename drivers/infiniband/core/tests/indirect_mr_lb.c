@@ -13,21 +13,43 @@
  * Load the module once the device exists, e.g. for soft-RoCE:
  *   rdma link add rxe0 type rxe netdev dummy0
  *   modprobe indirect_mr_loopback_test netdev=dummy0
- * tools/testing/selftests/rdma/indirect_mr.sh does this.
+ * tools/testing/selftests/rdma/indirect_mr.sh does this.  Any device that
+ * sets IBK_INDIRECT_REG and has a RoCEv2 IPv4 GID can be named instead
+ * (ibdev=mlx5_0).  The cases of the portable rules run on every device;
+ * those of the rules the contract leaves to the device (nesting, the
+ * rights and state of the referenced MRs, what a failed packet writes,
+ * ...) run, as rxe defines them, only on a strict device: rxe, or any
+ * with strict=1.  A failure a case expects has the status the device
+ * gives the same failure on a direct MR, found by trying it first.
  */
 
 #include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
 #include <rdma/ib_cache.h>
 
 #include "indirect_mr_lb.h"
 
+static char *ibdev = "";
+module_param(ibdev, charp, 0444);
+MODULE_PARM_DESC(ibdev, "RDMA device under test; empty: the one on netdev");
+
 static char *netdev = "dummy0";
 module_param(netdev, charp, 0444);
-MODULE_PARM_DESC(netdev, "netdev of the RDMA device under test");
+MODULE_PARM_DESC(netdev, "netdev of the RDMA device under test, if ibdev is empty");
 
+static int strict = -1;
+module_param(strict, int, 0444);
+MODULE_PARM_DESC(strict,
+		 "also run the cases of the rules the contract leaves to the device, as rxe defines them: 1 yes, 0 no, -1 (default) if the device is rxe");
+
+/*
+ * Buffers are mapped for DMA in both directions.  The CPU reads one only
+ * after lb_sync() and hands it back with lb_sync_dev() after writing it.
+ */
 struct lb_buf *lb_buf(struct lb *lb, size_t len, u8 fill)
 {
 	struct kunit *test = lb->test;
@@ -37,7 +59,7 @@ struct lb_buf *lb_buf(struct lb *lb, size_t len, u8 fill)
 	b = &lb->bufs[lb->nbufs];
 	b->cpu = kmalloc(len, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, b->cpu);
-	memset(b->cpu, fill, len);
+	memset(b->cpu, fill, len);	/* mapping hands it to the device */
 	b->len = len;
 	b->dma = ib_dma_map_single(lb->dev, b->cpu, len, DMA_BIDIRECTIONAL);
 	if (ib_dma_mapping_error(lb->dev, b->dma)) {
@@ -53,7 +75,13 @@ void lb_sync(struct lb *lb, struct lb_buf *b)
 	ib_dma_sync_single_for_cpu(lb->dev, b->dma, b->len, DMA_BIDIRECTIONAL);
 }
 
-void lb_pattern(struct lb_buf *b, u8 seed)
+void lb_sync_dev(struct lb *lb, struct lb_buf *b)
+{
+	ib_dma_sync_single_for_device(lb->dev, b->dma, b->len,
+				      DMA_BIDIRECTIONAL);
+}
+
+void lb_pattern(struct lb *lb, struct lb_buf *b, u8 seed)
 {
 	u32 x = 0x9e3779b9u ^ seed;
 	size_t i;
@@ -68,6 +96,28 @@ void lb_pattern(struct lb_buf *b, u8 seed)
 		x ^= x << 5;
 		b->cpu[i] = (u8)(x >> 24);
 	}
+	lb_sync_dev(lb, b);
+}
+
+/* The case's scratch buffer of LB_MEM bytes, patterned from @seed. */
+static struct lb_buf *lb_scratch(struct lb *lb, u8 seed)
+{
+	if (!lb->scratch)
+		lb->scratch = lb_buf(lb, LB_MEM, 0);
+	lb_pattern(lb, lb->scratch, seed);
+	return lb->scratch;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(lb_kvfree, kvfree, const void *);
+
+/* kvcalloc() freed with the case; NULL if it fails. */
+void *lb_kvcalloc(struct kunit *test, size_t n, size_t size)
+{
+	void *p = kvcalloc(n, size, GFP_KERNEL);
+
+	if (p && kunit_add_action_or_reset(test, lb_kvfree, p))
+		return NULL;
+	return p;
 }
 
 struct ib_mr *lb_alloc_mr(struct lb *lb, struct ib_pd *pd,
@@ -94,17 +144,21 @@ void lb_forget_mr(struct lb *lb, struct ib_mr *mr)
 }
 
 /*
- * Wait for the next completion on @cq: 0, or -ETIMEDOUT.  Reports
- * nothing, so a thread other than the test's may use it.
+ * Wait for the next completion on @cq, sleeping between polls unless
+ * @spin: 0, or -ETIMEDOUT.  Reports nothing, so a thread other than the
+ * test's may use it.
  */
-static int lb_poll(struct ib_cq *cq, struct ib_wc *wc)
+static int lb_poll(struct ib_cq *cq, struct ib_wc *wc, bool spin)
 {
 	unsigned long end = jiffies + msecs_to_jiffies(LB_TIMEOUT_MS);
 
 	do {
 		if (ib_poll_cq(cq, 1, wc) == 1)
 			return 0;
-		usleep_range(20, 100);
+		if (spin)
+			cond_resched();
+		else
+			usleep_range(20, 100);
 	} while (time_before(jiffies, end));
 	return -ETIMEDOUT;
 }
@@ -112,7 +166,7 @@ static int lb_poll(struct ib_cq *cq, struct ib_wc *wc)
 /* Wait for the next completion on @cq. */
 int lb_wait(struct lb *lb, struct ib_cq *cq, struct ib_wc *wc)
 {
-	int ret = lb_poll(cq, wc);
+	int ret = lb_poll(cq, wc, false);
 
 	if (ret)
 		KUNIT_FAIL(lb->test, "no completion within %d ms", LB_TIMEOUT_MS);
@@ -120,19 +174,28 @@ int lb_wait(struct lb *lb, struct ib_cq *cq, struct ib_wc *wc)
 }
 
 /*
- * Post one signaled send WR on @qp and wait for its completion on @cq:
- * the completion status, or a negative errno.  Reports nothing.
+ * Post the send WRs @wr on @qp as they are and wait for the next
+ * completion on @cq, polling without sleeping if @spin: its status, or a
+ * negative errno.  Reports nothing.
  */
-int lb_post_wait(struct ib_qp *qp, struct ib_cq *cq, struct ib_send_wr *wr)
+int lb_post_chain(struct ib_qp *qp, struct ib_cq *cq,
+		  const struct ib_send_wr *wr, bool spin)
 {
 	struct ib_wc wc;
 	int ret;
 
-	wr->send_flags |= IB_SEND_SIGNALED;
 	ret = ib_post_send(qp, wr, NULL);
 	if (!ret)
-		ret = lb_poll(cq, &wc);
+		ret = lb_poll(cq, &wc, spin);
 	return ret ?: wc.status;
+}
+
+/* Post one signaled send WR on @qp and wait for it, as lb_post_chain(). */
+static int lb_post_wait(struct ib_qp *qp, struct ib_cq *cq,
+			struct ib_send_wr *wr)
+{
+	wr->send_flags |= IB_SEND_SIGNALED;
+	return lb_post_chain(qp, cq, wr, false);
 }
 
 /* IB_WR_REG_MR of @mr with @key and @access, as lb_post_wait(). */
@@ -160,12 +223,15 @@ int lb_inv_wait(struct ib_qp *qp, struct ib_cq *cq, u32 rkey)
 	return lb_post_wait(qp, cq, &wr);
 }
 
-/* The test's view of lb_post_wait(): a WR that cannot be posted aborts. */
-static int lb_report(struct lb *lb, int ret)
+/*
+ * The test's view of lb_post_wait(): a timeout fails the case, and so
+ * does a WR that cannot be posted unless @may_refuse.
+ */
+static int lb_report(struct lb *lb, int ret, bool may_refuse)
 {
 	if (ret == -ETIMEDOUT)
 		KUNIT_FAIL(lb->test, "no completion within %d ms", LB_TIMEOUT_MS);
-	else
+	else if (!may_refuse)
 		KUNIT_ASSERT_GE_MSG(lb->test, ret, 0, "ib_post_send: %d", ret);
 	return ret;
 }
@@ -173,14 +239,14 @@ static int lb_report(struct lb *lb, int ret)
 /* Post one signaled send WR on @qp; return its completion status. */
 int lb_post_send(struct lb *lb, struct ib_qp *qp, struct ib_send_wr *wr)
 {
-	return lb_report(lb, lb_post_wait(qp, lb->scq, wr));
+	return lb_report(lb, lb_post_wait(qp, lb->scq, wr), false);
 }
 
 /* REG_MR of @mr with @key on @qp, whose send CQ is lb->scq. */
-int lb_reg_key(struct lb *lb, struct ib_qp *qp, struct ib_mr *mr, u32 key,
-	       int access)
+static int lb_reg_key(struct lb *lb, struct ib_qp *qp, struct ib_mr *mr,
+		      u32 key, int access)
 {
-	return lb_report(lb, lb_reg_wait(qp, lb->scq, mr, key, access));
+	return lb_report(lb, lb_reg_wait(qp, lb->scq, mr, key, access), false);
 }
 
 int lb_reg(struct lb *lb, struct ib_mr *mr, int access)
@@ -188,9 +254,84 @@ int lb_reg(struct lb *lb, struct ib_mr *mr, int access)
 	return lb_reg_key(lb, lb->qp[1], mr, mr->rkey, access);
 }
 
+/* After a failed RC operation the QP @qp is in the error state. */
+static void lb_expect_qp_error(struct lb *lb, struct ib_qp *qp)
+{
+	struct ib_qp_init_attr init;
+	struct ib_qp_attr attr;
+
+	KUNIT_ASSERT_EQ(lb->test, ib_query_qp(qp, &attr, IB_QP_STATE, &init),
+			0);
+	KUNIT_EXPECT_EQ(lb->test, attr.qp_state, IB_QPS_ERR);
+}
+
+/*
+ * A REG_MR of @mr with @key on @qp (sending on lb->scq) that must fail.
+ * The device may refuse it when it is posted (-EINVAL), or complete it in
+ * error and move the QP to the error state; such a completion must have
+ * the status @want unless @want is LB_ANY_ERROR or a refusal.  Returns
+ * what happened, as lb_post_wait().  The case goes on with new QPs.
+ */
+int lb_expect_reg_fails(struct lb *lb, struct ib_qp *qp, struct ib_mr *mr,
+			u32 key, int access, int want)
+{
+	struct kunit *test = lb->test;
+	int ret = lb_report(lb, lb_reg_wait(qp, lb->scq, mr, key, access),
+			    true);
+
+	if (ret < 0) {
+		KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL,
+				    "REG_MR refused when posted");
+	} else {
+		KUNIT_EXPECT_NE_MSG(test, ret, IB_WC_SUCCESS,
+				    "REG_MR succeeded");
+		if (want > 0)
+			KUNIT_EXPECT_EQ_MSG(test, ret, want,
+					    "REG_MR completed with another status than on a fast MR");
+		lb_expect_qp_error(lb, qp);
+	}
+	KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+	return ret;
+}
+
 int lb_local_inv(struct lb *lb, u32 rkey)
 {
-	return lb_report(lb, lb_inv_wait(lb->qp[1], lb->scq, rkey));
+	return lb_report(lb, lb_inv_wait(lb->qp[1], lb->scq, rkey), false);
+}
+
+static bool lb_is_atomic(enum ib_wr_opcode op)
+{
+	return op == IB_WR_ATOMIC_CMP_AND_SWP ||
+	       op == IB_WR_ATOMIC_FETCH_AND_ADD;
+}
+
+/*
+ * @op from qp[0] through the remote (@raddr, @rkey) with the local @sge:
+ * an RDMA WRITE or READ, or an atomic (@compare is ignored by a
+ * fetch-and-add, which adds @swap_add).  As lb_post_wait().
+ */
+static int lb_remote_op(struct lb *lb, enum ib_wr_opcode op,
+			struct ib_sge *sge, u64 raddr, u32 rkey, u64 compare,
+			u64 swap_add)
+{
+	struct ib_rdma_wr rdma = {
+		.wr.opcode = op,
+		.wr.sg_list = sge,
+		.wr.num_sge = 1,
+		.remote_addr = raddr,
+		.rkey = rkey,
+	};
+	struct ib_atomic_wr atomic = {
+		.wr = rdma.wr,
+		.remote_addr = raddr,
+		.rkey = rkey,
+		.compare_add = op == IB_WR_ATOMIC_FETCH_AND_ADD ? swap_add :
+			       compare,
+		.swap = swap_add,
+	};
+
+	return lb_post_wait(lb->qp[0], lb->scq,
+			    lb_is_atomic(op) ? &atomic.wr : &rdma.wr);
 }
 
 /* RDMA WRITE or READ from qp[0]: local [addr, +len) under lkey. */
@@ -198,15 +339,9 @@ int lb_rdma(struct lb *lb, enum ib_wr_opcode op, u64 addr, u32 len,
 	    u32 lkey, u64 raddr, u32 rkey)
 {
 	struct ib_sge sge = { .addr = addr, .length = len, .lkey = lkey };
-	struct ib_rdma_wr wr = {
-		.wr.opcode = op,
-		.wr.sg_list = &sge,
-		.wr.num_sge = 1,
-		.remote_addr = raddr,
-		.rkey = rkey,
-	};
 
-	return lb_post_send(lb, lb->qp[0], &wr.wr);
+	return lb_report(lb, lb_remote_op(lb, op, &sge, raddr, rkey, 0, 0),
+			 false);
 }
 
 int lb_atomic(struct lb *lb, enum ib_wr_opcode op, struct lb_buf *res,
@@ -215,34 +350,133 @@ int lb_atomic(struct lb *lb, enum ib_wr_opcode op, struct lb_buf *res,
 	struct ib_sge sge = {
 		.addr = res->dma, .length = 8, .lkey = lb->pd->local_dma_lkey,
 	};
-	struct ib_atomic_wr wr = {
-		.wr.opcode = op,
-		.wr.sg_list = &sge,
-		.wr.num_sge = 1,
-		.remote_addr = raddr,
-		.rkey = rkey,
-		.compare_add = op == IB_WR_ATOMIC_FETCH_AND_ADD ? swap_add : compare,
-		.swap = swap_add,
-	};
 
-	return lb_post_send(lb, lb->qp[0], &wr.wr);
+	return lb_report(lb, lb_remote_op(lb, op, &sge, raddr, rkey, compare,
+					  swap_add), false);
 }
 
-/* An indirect MR over @n (offset, length) pieces of @b, staged and valid. */
-struct ib_mr *lb_indirect(struct lb *lb, struct lb_buf *b,
-			  const u32 pieces[][2], int n, u32 lkey,
-			  int access)
+/* Whether @got is @want, or any failure if @want is LB_ANY_ERROR. */
+bool lb_as_wanted(int got, int want)
+{
+	return got == want || (want == LB_ANY_ERROR && got != IB_WC_SUCCESS);
+}
+
+/*
+ * What the device answers to an access that fails on a direct MR: @op (an
+ * RDMA WRITE or READ of @len bytes, or an atomic) from the scratch buffer
+ * to (@raddr, @rkey), the rkey of a fast-registered MR with the fault an
+ * indirect MR is about to be tried with.  Returns its completion status,
+ * or the errno of a refusal at post time (see lb_expect_fails()); the case
+ * goes on with new QPs.
+ */
+int lb_direct_status(struct lb *lb, enum ib_wr_opcode op, u64 raddr, u32 len,
+		     u32 rkey)
+{
+	struct lb_buf *l = lb_scratch(lb, 0);
+	struct ib_sge sge = { l->dma, len, lb->pd->local_dma_lkey };
+	int ret;
+
+	KUNIT_ASSERT_LE(lb->test, len, l->len);
+	ret = lb_report(lb, lb_remote_op(lb, op, &sge, raddr, rkey, 0, 1),
+			true);
+	KUNIT_ASSERT_NE_MSG(lb->test, ret, IB_WC_SUCCESS,
+			    "the access through a direct MR succeeded");
+	KUNIT_ASSERT_EQ(lb->test, lb_new_qps(lb), 0);
+	return ret;
+}
+
+/*
+ * An access through an indirect MR that must fail: @op (an RDMA WRITE or
+ * READ of @len bytes, or an atomic) between the scratch buffer and
+ * (@raddr, @rkey) in @t.  It gets @want, from lb_direct_status(): the same
+ * completion status, or the same refusal when posted; LB_ANY_ERROR
+ * accepts any failure.  Neither @t nor the scratch buffer changes, and a
+ * completion in error leaves the requester's QP in the error state.  The
+ * case goes on with new QPs.
+ */
+void lb_expect_fails(struct lb *lb, enum ib_wr_opcode op, struct lb_buf *t,
+		     u64 raddr, u32 len, u32 rkey, int want)
 {
 	struct kunit *test = lb->test;
-	struct ib_sge sge[LB_MAX_PIECES];
+	struct lb_buf *l = lb_scratch(lb, 0x33);
+	struct ib_sge sge = { l->dma, len, lb->pd->local_dma_lkey };
+	u8 *tmodel = kunit_kmalloc(test, t->len, GFP_KERNEL);
+	u8 *lmodel = kunit_kmalloc(test, l->len, GFP_KERNEL);
+	int got;
+
+	KUNIT_ASSERT_TRUE(test, tmodel && lmodel);
+	KUNIT_ASSERT_LE(test, len, l->len);
+	lb_sync(lb, t);
+	memcpy(tmodel, t->cpu, t->len);
+	lb_sync(lb, l);
+	memcpy(lmodel, l->cpu, l->len);
+	got = lb_report(lb, lb_remote_op(lb, op, &sge, raddr, rkey, 0, 1),
+			true);
+	KUNIT_EXPECT_TRUE_MSG(test, lb_as_wanted(got, want),
+			      "result %d; through a direct MR: %d", got, want);
+	if (got > 0)
+		lb_expect_qp_error(lb, lb->qp[0]);
+	lb_expect_mem(lb, t, tmodel, "target after a failed access");
+	lb_expect_mem(lb, l, lmodel, "local buffer after a failed access");
+	KUNIT_ASSERT_EQ(test, lb_new_qps(lb), 0);
+}
+
+/*
+ * @op of @len bytes fails through the direct MR (@draddr, @drkey), then
+ * through the indirect (@raddr, @rkey) in @t, with the same result and
+ * nothing written; see lb_direct_status() and lb_expect_fails().
+ */
+void lb_expect_fails_alike(struct lb *lb, enum ib_wr_opcode op, u32 len,
+			   u64 draddr, u32 drkey, struct lb_buf *t,
+			   u64 raddr, u32 rkey)
+{
+	lb_expect_fails(lb, op, t, raddr, len, rkey,
+			lb_direct_status(lb, op, draddr, len, drkey));
+}
+
+/*
+ * The result expected of an atomic that reaches the responder at an
+ * address that is not 8-byte aligned (rules A5 and A7): what a
+ * fetch-and-add at a word 4 bytes off in a direct MR gets.  *@direct is
+ * that: the completion status, or the errno of ib_post_send() if the
+ * device refuses a misaligned atomic when it is posted (rxe).  Such a
+ * device offers no status to compare with: a strict one must complete
+ * the atomic with IB_WC_REM_INV_REQ_ERR (rule A7, as rxe does), another
+ * may fail it any way (LB_ANY_ERROR).
+ */
+int lb_misaligned_atomic_status(struct lb *lb, int *direct)
+{
+	struct lb_buf *b = lb_buf(lb, PAGE_SIZE, 0);
+	struct ib_mr *fmr = lb_fast_mr(lb, b, RW_ACCESS);
+
+	KUNIT_ASSERT_EQ(lb->test, fmr->iova % 8, 0);
+	*direct = lb_direct_status(lb, IB_WR_ATOMIC_FETCH_AND_ADD,
+				   fmr->iova + 4, 8, fmr->rkey);
+	if (*direct >= 0)
+		return *direct;
+	return lb->strict ? IB_WC_REM_INV_REQ_ERR : LB_ANY_ERROR;
+}
+
+/*
+ * An indirect MR over @n (offset, length) pieces of @b, staged at iova
+ * 0x10000003 and valid with @access; entry i is under lkeys[i % @nkeys],
+ * each the lkey of an MR whose addresses are @b's DMA addresses (the DMA
+ * lkey, or a fast MR over @b from its start).
+ */
+struct ib_mr *lb_indirect_keys(struct lb *lb, struct lb_buf *b,
+			       const u32 pieces[][2], int n, const u32 *lkeys,
+			       int nkeys, int access)
+{
+	struct kunit *test = lb->test;
+	struct ib_sge *sge = kunit_kcalloc(test, n, sizeof(*sge), GFP_KERNEL);
 	struct ib_mr *mr;
 	int i;
 
-	KUNIT_ASSERT_LE(test, n, ARRAY_SIZE(sge));
+	KUNIT_ASSERT_NOT_NULL(test, sge);
 	for (i = 0; i < n; i++) {
 		sge[i].addr = b->dma + pieces[i][0];
 		sge[i].length = pieces[i][1];
-		sge[i].lkey = lkey;
+		sge[i].lkey = lkeys[i % nkeys];
 	}
 	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, n);
 	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, sge, n, 0x10000000 + 3), n);
@@ -250,13 +484,37 @@ struct ib_mr *lb_indirect(struct lb *lb, struct lb_buf *b,
 	return mr;
 }
 
+/* An indirect MR over @n pieces of @b, all under @lkey. */
+struct ib_mr *lb_indirect(struct lb *lb, struct lb_buf *b,
+			  const u32 pieces[][2], int n, u32 lkey,
+			  int access)
+{
+	return lb_indirect_keys(lb, b, pieces, n, &lkey, 1, access);
+}
+
+/*
+ * An indirect MR over @n pieces of @b whose entries name in turn
+ * LB_SPREAD fast-registered MRs over @b: a packet through LB_SPREAD
+ * consecutive entries touches that many distinct MRs.
+ */
+struct ib_mr *lb_indirect_spread(struct lb *lb, struct lb_buf *b,
+				 const u32 pieces[][2], int n)
+{
+	u32 lkeys[LB_SPREAD];
+	int i;
+
+	for (i = 0; i < LB_SPREAD; i++)
+		lkeys[i] = lb_fast_mr(lb, b, IB_ACCESS_LOCAL_WRITE)->lkey;
+	return lb_indirect_keys(lb, b, pieces, n, lkeys, LB_SPREAD, RW_ACCESS);
+}
+
 /*
  * The model of a write: @len bytes of @src laid into a copy of @mem
  * through @pieces, from byte @off of their concatenation on.
  */
-void lb_model_at(u8 *model, const u8 *mem, size_t mem_len,
-		 const u8 *src, u32 off, u32 len,
-		 const u32 pieces[][2], int n)
+static void lb_model_at(u8 *model, const u8 *mem, size_t mem_len,
+			const u8 *src, u32 off, u32 len,
+			const u32 pieces[][2], int n)
 {
 	int i;
 
@@ -309,17 +567,41 @@ void lb_expect_mem(struct lb *lb, struct lb_buf *b, const u8 *model,
 		}
 }
 
-/* A valid fast-registered MR over the first page of @b, with @access. */
+/*
+ * A fast-registered MR over bytes [@off, @off + @len) of @b, allocated in
+ * the PD of @qp and registered through @qp with @access.
+ */
+struct ib_mr *lb_fast_mr_at(struct lb *lb, struct ib_qp *qp,
+			    struct lb_buf *b, u32 off, u32 len, int access)
+{
+	u64 dma = b->dma + off;
+	struct scatterlist sg;
+	struct ib_mr *mr;
+
+	KUNIT_ASSERT_LE(lb->test, (size_t)off + len, b->len);
+	mr = lb_alloc_mr(lb, qp->pd, IB_MR_TYPE_MEM_REG,
+			 DIV_ROUND_UP(offset_in_page(dma) + len, PAGE_SIZE));
+	sg_init_table(&sg, 1);
+	sg_dma_address(&sg) = dma;
+	sg_dma_len(&sg) = len;
+	KUNIT_ASSERT_EQ(lb->test, ib_map_mr_sg(mr, &sg, 1, NULL, PAGE_SIZE), 1);
+	KUNIT_ASSERT_EQ(lb->test, lb_reg_key(lb, qp, mr, mr->rkey, access),
+			IB_WC_SUCCESS);
+	return mr;
+}
+
+/* A valid fast-registered MR over all of @b, with @access. */
 struct ib_mr *lb_fast_mr(struct lb *lb, struct lb_buf *b, int access)
 {
-	struct ib_mr *mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_MEM_REG, 1);
-	struct scatterlist sg;
+	return lb_fast_mr_at(lb, lb->qp[1], b, 0, b->len, access);
+}
 
-	sg_init_one(&sg, b->cpu, PAGE_SIZE);
-	sg_dma_address(&sg) = b->dma;
-	sg_dma_len(&sg) = PAGE_SIZE;
-	KUNIT_ASSERT_EQ(lb->test, ib_map_mr_sg(mr, &sg, 1, NULL, PAGE_SIZE), 1);
-	KUNIT_ASSERT_EQ(lb->test, lb_reg(lb, mr, access), IB_WC_SUCCESS);
+/* A fast-registered MR over @b, registered and invalidated again. */
+struct ib_mr *lb_free_fast_mr(struct lb *lb, struct lb_buf *b)
+{
+	struct ib_mr *mr = lb_fast_mr(lb, b, RW_ACCESS);
+
+	KUNIT_ASSERT_EQ(lb->test, lb_local_inv(lb, mr->rkey), IB_WC_SUCCESS);
 	return mr;
 }
 
@@ -335,24 +617,14 @@ void lb_expect_write_lands(struct lb *lb, struct lb_buf *t, struct lb_buf *s,
 	u8 *model = kunit_kmalloc(lb->test, LB_MEM, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(lb->test, model);
-	lb_pattern(s, seed);
+	lb_pattern(lb, s, seed);
+	lb_sync(lb, s);
 	lb_sync(lb, t);
 	lb_model_at(model, t->cpu, LB_MEM, s->cpu, off, len, pieces, n);
 	KUNIT_ASSERT_EQ(lb->test, lb_rdma(lb, IB_WR_RDMA_WRITE, s->dma, len,
 					  lb->pd->local_dma_lkey, iova + off,
 					  rkey), IB_WC_SUCCESS);
 	lb_expect_mem(lb, t, model, what);
-}
-
-/* After a failed RC operation the requester's QP is in the error state. */
-void lb_expect_qp_error(struct lb *lb, struct ib_qp *qp)
-{
-	struct ib_qp_init_attr init;
-	struct ib_qp_attr attr;
-
-	KUNIT_ASSERT_EQ(lb->test, ib_query_qp(qp, &attr, IB_QP_STATE, &init),
-			0);
-	KUNIT_EXPECT_EQ(lb->test, attr.qp_state, IB_QPS_ERR);
 }
 
 /*
@@ -444,17 +716,17 @@ static int lb_connect(struct lb *lb, struct ib_qp *qp, u32 peer)
 }
 
 /*
- * (Re)create the pair @qp[0], @qp[1] in @pd, on @scq and @rcq, and
- * connect the two QPs to each other.
+ * (Re)create the pair @qp[0], @qp[1] in @pd, on @scq and @rcq, with send
+ * queues of @depth WRs, and connect the two QPs to each other.
  */
 int lb_qp_pair(struct lb *lb, struct ib_pd *pd, struct ib_qp **qp,
-	       struct ib_cq *scq, struct ib_cq *rcq)
+	       struct ib_cq *scq, struct ib_cq *rcq, u32 depth)
 {
 	struct ib_qp_init_attr qpa = {
 		.send_cq = scq,
 		.recv_cq = rcq,
-		.cap.max_send_wr = 32,
-		.cap.max_recv_wr = 32,
+		.cap.max_send_wr = depth,
+		.cap.max_recv_wr = LB_SQ_DEPTH,
 		.cap.max_send_sge = 2,
 		.cap.max_recv_sge = 2,
 		.sq_sig_type = IB_SIGNAL_REQ_WR,
@@ -482,7 +754,7 @@ int lb_qp_pair(struct lb *lb, struct ib_pd *pd, struct ib_qp **qp,
 /* (Re)create the case's two QPs, e.g. after a failed operation. */
 int lb_new_qps(struct lb *lb)
 {
-	return lb_qp_pair(lb, lb->pd, lb->qp, lb->scq, lb->rcq);
+	return lb_qp_pair(lb, lb->pd, lb->qp, lb->scq, lb->rcq, LB_SQ_DEPTH);
 }
 
 void lb_exit(struct kunit *test)
@@ -523,9 +795,27 @@ void lb_exit(struct kunit *test)
 	test->priv = NULL;
 }
 
+/*
+ * Skip the case unless the device is strict: @rule is one the contract
+ * leaves to the device, and the case checks it as rxe defines it.
+ */
+void lb_require_strict(struct lb *lb, const char *rule)
+{
+	if (!lb->strict)
+		kunit_skip(lb->test, "device-defined rule %s; %s is not strict",
+			   rule, dev_name(&lb->dev->dev));
+}
+
+/*
+ * The device under test: ibdev, or the one on netdev.  Every case is
+ * skipped when there is none, or it cannot run the cases (no indirect
+ * registration, no RoCEv2 IPv4 GID to connect its QPs through); what
+ * fails after that is a failure.  lb_exit() undoes what was done.
+ */
 int lb_init(struct kunit *test)
 {
 	struct net_device *nd;
+	const char *name;
 	struct lb *lb;
 
 	lb = kunit_kzalloc(test, sizeof(*lb), GFP_KERNEL);
@@ -534,46 +824,46 @@ int lb_init(struct kunit *test)
 	lb->test = test;
 	test->priv = lb;
 
-	nd = dev_get_by_name(&init_net, netdev);
-	if (!nd) {
-		kunit_err(test, "no netdev %s", netdev);
-		return -ENODEV;
+	if (*ibdev) {
+		lb->dev = ib_device_get_by_name(ibdev, RDMA_DRIVER_UNKNOWN);
+		if (!lb->dev)
+			kunit_skip(test, "no RDMA device %s", ibdev);
+		nd = ib_device_get_netdev(lb->dev, 1);
+		if (!nd)
+			kunit_skip(test, "%s has no netdev on port 1", ibdev);
+	} else {
+		nd = dev_get_by_name(&init_net, netdev);
+		if (!nd)
+			kunit_skip(test, "no netdev %s", netdev);
+		lb->dev = ib_device_get_by_netdev(nd, RDMA_DRIVER_UNKNOWN);
 	}
-	lb->dev = ib_device_get_by_netdev(nd, RDMA_DRIVER_UNKNOWN);
 	ether_addr_copy(lb->dmac, nd->dev_addr);
 	dev_put(nd);
-	if (!lb->dev) {
-		kunit_err(test, "no RDMA device on %s", netdev);
-		return -ENODEV;
-	}
-	if (!(lb->dev->attrs.kernel_cap_flags & IBK_INDIRECT_REG)) {
-		kunit_info(test, "%s lacks IBK_INDIRECT_REG",
-			   dev_name(&lb->dev->dev));
-		lb_exit(test);
-		kunit_skip(test, "no indirect registration on %s", netdev);
-	}
+	if (!lb->dev)
+		kunit_skip(test, "no RDMA device on %s", netdev);
+	name = dev_name(&lb->dev->dev);
+	if (!(lb->dev->attrs.kernel_cap_flags & IBK_INDIRECT_REG))
+		kunit_skip(test, "%s lacks IBK_INDIRECT_REG", name);
 	lb->gid = lb_find_gid(lb->dev);
-	if (!lb->gid) {
-		kunit_err(test, "no RoCEv2 IPv4 GID on %s", netdev);
-		goto err;
-	}
+	if (!lb->gid)
+		kunit_skip(test, "%s has no RoCEv2 IPv4 GID on port 1", name);
+	lb->strict = strict < 0 ? lb->dev->ops.driver_id == RDMA_DRIVER_RXE :
+		     strict;
+
 	lb->pd = ib_alloc_pd(lb->dev, 0);
 	lb->pd2 = ib_alloc_pd(lb->dev, 0);
-	lb->scq = ib_alloc_cq(lb->dev, NULL, 64, 0, IB_POLL_DIRECT);
-	lb->rcq = ib_alloc_cq(lb->dev, NULL, 64, 0, IB_POLL_DIRECT);
+	lb->scq = ib_alloc_cq(lb->dev, NULL, LB_CQ_DEPTH, 0, IB_POLL_DIRECT);
+	lb->rcq = ib_alloc_cq(lb->dev, NULL, LB_CQ_DEPTH, 0, IB_POLL_DIRECT);
 	if (IS_ERR(lb->pd) || IS_ERR(lb->pd2) || IS_ERR(lb->scq) ||
-	    IS_ERR(lb->rcq))
-		goto err;
-
+	    IS_ERR(lb->rcq)) {
+		kunit_err(test, "cannot allocate the PDs and CQs on %s", name);
+		return -EIO;
+	}
 	if (lb_new_qps(lb)) {
-		kunit_err(test, "cannot create and connect the QPs");
-		goto err;
+		kunit_err(test, "cannot create and connect the QPs on %s", name);
+		return -EIO;
 	}
 	return 0;
-
-err:
-	lb_exit(test);
-	return -EIO;
 }
 
 MODULE_DESCRIPTION("Loopback tests of RDMA indirect memory registration");

@@ -13,8 +13,15 @@
 #define LB_MEM		(3 * PAGE_SIZE)	/* target and source buffers */
 #define LB_CANARY	0xc5
 #define LB_TIMEOUT_MS	30000	/* a debug kernel under TCG is slow */
-#define LB_MAX_MRS	8
-#define LB_MAX_PIECES	8	/* entries of lb_indirect() */
+#define LB_MAX_MRS	16
+#define LB_MAX_BUFS	16
+/* distinct MRs of lb_indirect_spread(): more than rxe resolves on its stack */
+#define LB_SPREAD	6
+#define LB_SQ_DEPTH	32	/* send queue of the QPs of a case */
+#define LB_CQ_DEPTH	512
+
+/* An expected result that is any failure, see lb_expect_fails(). */
+#define LB_ANY_ERROR	INT_MIN
 
 #define RW_ACCESS (IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE | \
 		   IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC)
@@ -28,6 +35,7 @@ struct lb_buf {
 struct lb {
 	struct kunit		*test;
 	struct ib_device	*dev;
+	bool			strict;	/* device-defined rules are rxe's */
 	struct ib_pd		*pd, *pd2;
 	struct ib_cq		*scq, *rcq;
 	struct ib_qp		*qp[2];	/* [0] requester, [1] responder */
@@ -36,8 +44,9 @@ struct lb {
 	u8			dmac[ETH_ALEN];	/* loopback: our own */
 	struct ib_mr		*mrs[LB_MAX_MRS];
 	int			nmrs;
-	struct lb_buf		bufs[8];
+	struct lb_buf		bufs[LB_MAX_BUFS];
 	int			nbufs;
+	struct lb_buf		*scratch;	/* see lb_expect_fails() */
 	/* stops what a case started beside it, before anything is freed */
 	void			(*quiesce)(struct lb *lb);
 	void			*quiesce_data;
@@ -45,30 +54,42 @@ struct lb {
 
 int lb_init(struct kunit *test);
 void lb_exit(struct kunit *test);
+void lb_require_strict(struct lb *lb, const char *rule);
 int lb_qp_pair(struct lb *lb, struct ib_pd *pd, struct ib_qp **qp,
-	       struct ib_cq *scq, struct ib_cq *rcq);
+	       struct ib_cq *scq, struct ib_cq *rcq, u32 depth);
 int lb_new_qps(struct lb *lb);
 
 struct lb_buf *lb_buf(struct lb *lb, size_t len, u8 fill);
 void lb_sync(struct lb *lb, struct lb_buf *b);
-void lb_pattern(struct lb_buf *b, u8 seed);
+void lb_sync_dev(struct lb *lb, struct lb_buf *b);
+void lb_pattern(struct lb *lb, struct lb_buf *b, u8 seed);
+void *lb_kvcalloc(struct kunit *test, size_t n, size_t size);
 struct ib_mr *lb_alloc_mr(struct lb *lb, struct ib_pd *pd,
 			  enum ib_mr_type type, u32 n);
 void lb_forget_mr(struct lb *lb, struct ib_mr *mr);
+struct ib_mr *lb_fast_mr_at(struct lb *lb, struct ib_qp *qp,
+			    struct lb_buf *b, u32 off, u32 len, int access);
 struct ib_mr *lb_fast_mr(struct lb *lb, struct lb_buf *b, int access);
+struct ib_mr *lb_free_fast_mr(struct lb *lb, struct lb_buf *b);
 struct ib_mr *lb_indirect(struct lb *lb, struct lb_buf *b,
 			  const u32 pieces[][2], int n, u32 lkey, int access);
+struct ib_mr *lb_indirect_keys(struct lb *lb, struct lb_buf *b,
+			       const u32 pieces[][2], int n, const u32 *lkeys,
+			       int nkeys, int access);
+struct ib_mr *lb_indirect_spread(struct lb *lb, struct lb_buf *b,
+				 const u32 pieces[][2], int n);
 
-int lb_post_wait(struct ib_qp *qp, struct ib_cq *cq, struct ib_send_wr *wr);
+int lb_post_chain(struct ib_qp *qp, struct ib_cq *cq,
+		  const struct ib_send_wr *wr, bool spin);
 int lb_reg_wait(struct ib_qp *qp, struct ib_cq *cq, struct ib_mr *mr, u32 key,
 		int access);
 int lb_inv_wait(struct ib_qp *qp, struct ib_cq *cq, u32 rkey);
 
 int lb_wait(struct lb *lb, struct ib_cq *cq, struct ib_wc *wc);
 int lb_post_send(struct lb *lb, struct ib_qp *qp, struct ib_send_wr *wr);
-int lb_reg_key(struct lb *lb, struct ib_qp *qp, struct ib_mr *mr, u32 key,
-	       int access);
 int lb_reg(struct lb *lb, struct ib_mr *mr, int access);
+int lb_expect_reg_fails(struct lb *lb, struct ib_qp *qp, struct ib_mr *mr,
+			u32 key, int access, int want);
 int lb_local_inv(struct lb *lb, u32 rkey);
 int lb_rdma(struct lb *lb, enum ib_wr_opcode op, u64 addr, u32 len,
 	    u32 lkey, u64 raddr, u32 rkey);
@@ -77,14 +98,21 @@ int lb_atomic(struct lb *lb, enum ib_wr_opcode op, struct lb_buf *res,
 int lb_send_recv(struct lb *lb, struct ib_sge *ssge, struct ib_sge *rsge,
 		 int *recv, u32 *len);
 
-void lb_model_at(u8 *model, const u8 *mem, size_t mem_len, const u8 *src,
-		 u32 off, u32 len, const u32 pieces[][2], int n);
+bool lb_as_wanted(int got, int want);
+int lb_direct_status(struct lb *lb, enum ib_wr_opcode op, u64 raddr, u32 len,
+		     u32 rkey);
+int lb_misaligned_atomic_status(struct lb *lb, int *direct);
+void lb_expect_fails(struct lb *lb, enum ib_wr_opcode op, struct lb_buf *t,
+		     u64 raddr, u32 len, u32 rkey, int want);
+void lb_expect_fails_alike(struct lb *lb, enum ib_wr_opcode op, u32 len,
+			   u64 draddr, u32 drkey, struct lb_buf *t,
+			   u64 raddr, u32 rkey);
+
 void lb_model(u8 *model, const u8 *mem, size_t mem_len, const u8 *src,
 	      u32 len, const u32 pieces[][2], int n);
 u32 lb_gather(u8 *dst, const u8 *mem, const u32 pieces[][2], int n);
 void lb_expect_mem(struct lb *lb, struct lb_buf *b, const u8 *model,
 		   const char *what);
-void lb_expect_qp_error(struct lb *lb, struct ib_qp *qp);
 void lb_expect_write_lands(struct lb *lb, struct lb_buf *t, struct lb_buf *s,
 			   u8 seed, u64 iova, u32 rkey, u32 off, u32 len,
 			   const u32 pieces[][2], int n, const char *what);

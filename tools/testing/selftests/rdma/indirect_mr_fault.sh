@@ -10,8 +10,9 @@
 #           the 1st, 2nd, ... allocation of one call in its own task
 #           (current->fail_nth, as /proc/self/fail-nth does).
 #  armed_*  failslab fails the next allocation made from rxe_ind_copy()
-#           (the entry table of a packet touching more than 16 entries),
-#           in whichever task rxe runs it.
+#           (the table of a packet naming more distinct MRs than rxe
+#           holds on its stack), in whichever task rxe runs it: the
+#           responder answers with an RNR NAK and the retry succeeds.
 
 DIR=$(dirname "$0")
 . "$DIR/../kselftest/ktap_helpers.sh"
@@ -114,7 +115,7 @@ set -- $range
 if [ $# -ne 2 ] || [ "$1" = 0x0000000000000000 ]; then
 	# never arm an unfiltered failslab: it would fail any allocation
 	ktap_test_fail "rxe_ind_copy found in /proc/kallsyms"
-	ktap_test_fail "a packet's entry table that cannot be allocated fails the packet cleanly (not armed)"
+	ktap_test_fail "a packet whose MR table cannot be allocated is retried (not armed)"
 	ktap_test_fail "the armed failure was injected (not armed)"
 	ktap_test_fail "nothing left behind after the armed_* cases (not run)"
 	ktap_finished
@@ -126,7 +127,7 @@ echo "$2" > "$DBG/failslab/require-end"
 echo 1 > "$DBG/failslab/times"
 echo 1 > "$DBG/failslab/interval"
 echo 100 > "$DBG/failslab/probability"
-ktap_test_result "a packet's entry table that cannot be allocated fails the packet cleanly" \
+ktap_test_result "a packet whose MR table cannot be allocated is retried" \
 	run_cases 'armed_*'
 times_used()
 {
