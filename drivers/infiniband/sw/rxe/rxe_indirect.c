@@ -304,6 +304,15 @@ static struct rxe_mr *rxe_ind_lookup_seg(struct rxe_pd *pd, int access,
 #define RXE_IND_STACK_REFS	4
 
 /*
+ * A referenced MR held by an access, under the lkey that resolved it: the
+ * MR's own lkey may change (a ULP re-registering it) while it is held.
+ */
+struct rxe_ind_ref {
+	u32		lkey;
+	struct rxe_mr	*mr;
+};
+
+/*
  * One access: the distinct referenced MRs it touches, each held once.
  * A packet of at most one MTU touches at most that many entries, so the
  * linear search of @refs stays short; the last hit is tried first, as
@@ -312,12 +321,12 @@ static struct rxe_mr *rxe_ind_lookup_seg(struct rxe_pd *pd, int access,
 struct rxe_ind_access {
 	struct rxe_pd		*pd;
 	int			access;		/* needed on referenced MRs */
-	struct rxe_mr		**refs;
+	struct rxe_ind_ref	*refs;
 	int			n;		/* held */
 	int			max;		/* room in @refs */
 	int			touched;	/* entries the access touches */
 	int			last;		/* last hit in @refs */
-	struct rxe_mr		*stack[RXE_IND_STACK_REFS];
+	struct rxe_ind_ref	stack[RXE_IND_STACK_REFS];
 	void			*addr;
 	enum rxe_mr_copy_dir	dir;
 };
@@ -326,12 +335,12 @@ static struct rxe_mr *rxe_ind_held(struct rxe_ind_access *acc, u32 lkey)
 {
 	int i;
 
-	if (acc->n && acc->refs[acc->last]->lkey == lkey)
-		return acc->refs[acc->last];
+	if (acc->n && acc->refs[acc->last].lkey == lkey)
+		return acc->refs[acc->last].mr;
 	for (i = 0; i < acc->n; i++)
-		if (acc->refs[i]->lkey == lkey) {
+		if (acc->refs[i].lkey == lkey) {
 			acc->last = i;
-			return acc->refs[i];
+			return acc->refs[i].mr;
 		}
 	return NULL;
 }
@@ -339,7 +348,7 @@ static struct rxe_mr *rxe_ind_held(struct rxe_ind_access *acc, u32 lkey)
 /* Room for one more held MR; more than the stack holds is allocated. */
 static int rxe_ind_grow(struct rxe_ind_access *acc)
 {
-	struct rxe_mr **refs;
+	struct rxe_ind_ref *refs;
 
 	if (acc->n < acc->max)
 		return 0;
@@ -372,7 +381,8 @@ static int rxe_ind_resolve(const struct ib_sge_seg *seg, void *ctx)
 		if (!ref)
 			return -EINVAL;
 		acc->last = acc->n;
-		acc->refs[acc->n++] = ref;
+		acc->refs[acc->n].lkey = seg->lkey;
+		acc->refs[acc->n++].mr = ref;
 	}
 	return mr_check_range(ref, seg->addr, seg->len) ? -EFAULT : 0;
 }
@@ -391,7 +401,7 @@ static int rxe_ind_copy_seg(const struct ib_sge_seg *seg, void *ctx)
 static void rxe_ind_release(struct rxe_ind_access *acc)
 {
 	while (acc->n)
-		rxe_put(acc->refs[--acc->n]);
+		rxe_put(acc->refs[--acc->n].mr);
 	if (acc->refs != acc->stack)
 		kfree(acc->refs);
 }
