@@ -9,13 +9,14 @@
 #   make stress-debug  the same on the debug kernel (KASAN, lockdep, ...)
 #   make bench    benchmarks (not tests): results in build/bench/
 #   make shell    interactive guest shell (serial console; 'exit' ends it)
+#   make ktest T="iser.sh srp.sh"  only these kselftests, in one boot
 #   make patches  regenerate patches/ from commits in build/linux
 #   make kernel   build only
 #   make deps     install the Debian packages (and linux-source) only
 #   make clean    remove build/ (ccache is kept)
 
 WB := workbench
-.PHONY: all demo check check-debug stress stress-debug bench shell patches kernel deps tree gates clean
+.PHONY: all demo check check-debug stress stress-debug bench shell ktest patches kernel deps tree gates clean
 
 all: demo
 
@@ -49,6 +50,10 @@ stress-debug:
 
 shell: kernel
 	@$(WB)/vm.sh shell build/shell
+
+ktest: kernel
+	@rm -rf build/ktest && WB_TESTS="$(T)" $(WB)/vm.sh ksft build/ktest $${WB_TIMEOUT:-1800}; \
+	cat build/ktest/kselftest.ktap; $(WB)/reports.sh build/ktest/dmesg.txt
 
 gates: kernel
 	@mkdir -p build/results && $(WB)/gates.sh | tee build/results/gates.ktap

@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# NFS over RDMA over rxe with real I/O: knfsd exporting a tmpfs directory
+# on RDMA port 20049 (/proc/fs/nfsd/portlist), the kernel client mounting
+# it with proto=rdma, NFSv4.2 and NFSv3.  With rdma_rxe.sg_gaps_reg=Y
+# xprtrdma registers through SG_GAPS MRs; with =N through page-list MRs
+# as on stock rxe.  fio verifies every block it wrote (O_DIRECT and
+# buffered), gappy O_DIRECT iovecs are checked byte for byte, and the files
+# read through the mount after dropping caches are those the server holds.
+
+DIR=$(dirname "$0")
+. "$DIR/../kselftest/ktap_helpers.sh"
+. "$DIR/rxe_lib.sh"
+. "$DIR/ulp_lib.sh"
+
+ktap_print_header
+rxe_require ip rdma fio python3 timeout rpcbind rpc.nfsd rpc.mountd exportfs mount.nfs
+[ "$(id -u)" = 0 ] || { ktap_skip_all "needs root"; exit "$KSFT_SKIP"; }
+[ -e /proc/filesystems ] && grep -qw nfsd /proc/filesystems ||
+	{ ktap_skip_all "no nfsd in this kernel"; exit "$KSFT_SKIP"; }
+ktap_set_plan $((3 * ULP_NFS_CASES))
+
+trap ulp_cleanup EXIT
+ulp_run_nfs 4 on
+ulp_run_nfs 3 on
+ulp_run_nfs 4 off
+ktap_finished

@@ -1,0 +1,251 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""I/O with a checked pattern through a storage ULP, in buffer layouts that
+fio cannot make.
+
+  ulp_io.py gappy PATH [--ios N] [--iovecs K] [--iov-off B] [--iov-len L]
+                       [--base OFFSET] [--stat /sys/block/sdX/stat]
+      O_DIRECT pwritev()/preadv() of K iovecs per I/O, each iovec L bytes
+      starting B bytes into its own page (with a page of gap after it), so
+      that every iovec boundary is a gap a virt_boundary must split.  Every
+      byte read back is compared with what was written, in the gappy layout
+      and again through one page-aligned buffer.  With --stat, prints the
+      block-layer requests each write and each read became.
+
+  ulp_io.py sgio /dev/sgN [--lba L] [--blocks N] [--misalign B]
+      SCSI WRITE(10) and READ(10) through the SG_IO ioctl from buffers that
+      start B bytes past a page boundary (byte granular, not 512-aligned),
+      then compares the bytes.
+
+Output is '# ' diagnostics and 'key=value' result lines; a data mismatch is
+named ('data mismatch: ...') and the exit status is 1; a setup error exits 2.
+"""
+
+import argparse
+import ctypes
+import fcntl
+import hashlib
+import mmap
+import os
+import struct
+import sys
+
+PAGE = mmap.PAGESIZE
+
+
+def pattern(tag, offset, length):
+    """Bytes that depend on the run, the device offset and the position."""
+    out = bytearray()
+    block = 0
+    while len(out) < length:
+        out += hashlib.sha256(b'%s:%d:%d' % (tag, offset, block)).digest()
+        block += 1
+    return bytes(out[:length])
+
+
+def first_diff(want, got):
+    for i, (a, b) in enumerate(zip(want, got)):
+        if a != b:
+            return i, a, b
+    return None
+
+
+def read_stat(path):
+    """(reads completed, writes completed) of a block device."""
+    with open(path) as f:
+        fields = f.read().split()
+    return int(fields[0]), int(fields[4])
+
+
+def gappy(args):
+    k, off, ln = args.iovecs, args.iov_off, args.iov_len
+    if off % 512 or ln % 512 or off >= PAGE:
+        print('# --iov-off and --iov-len must be multiples of 512, '
+              'the offset inside a page')
+        return 2
+    stride = ((off + ln + PAGE - 1) // PAGE + 1) * PAGE  # a page of gap
+    io_len = k * ln
+    tag = b'%d' % os.getpid()
+    try:
+        fd = os.open(args.path, os.O_RDWR | os.O_DIRECT)
+    except OSError as e:
+        print('# open %s: %s' % (args.path, e))
+        return 2
+    wbuf = mmap.mmap(-1, k * stride)
+    rbuf = mmap.mmap(-1, k * stride)
+    flat = mmap.mmap(-1, io_len)
+    wv = [memoryview(wbuf)[i * stride + off:i * stride + off + ln]
+          for i in range(k)]
+    rv = [memoryview(rbuf)[i * stride + off:i * stride + off + ln]
+          for i in range(k)]
+    bad = 0
+
+    def dev_off(n):
+        return args.base + n * io_len
+
+    def check(n, layout, got):
+        nonlocal bad
+        want = pattern(tag, dev_off(n), io_len)
+        d = first_diff(want, got)
+        if d is None:
+            return
+        bad += 1
+        if bad <= 5:
+            print('data mismatch: %s read of I/O %d (device offset %d), '
+                  'byte %d (iovec %d, byte %d of it): wrote 0x%02x, '
+                  'read 0x%02x' % (layout, n, dev_off(n), d[0],
+                                   d[0] // ln, d[0] % ln, d[1], d[2]))
+
+    try:
+        s0 = read_stat(args.stat) if args.stat else None
+        for n in range(args.ios):
+            data = pattern(tag, dev_off(n), io_len)
+            for i in range(k):
+                wv[i][:] = data[i * ln:(i + 1) * ln]
+            if os.pwritev(fd, wv, dev_off(n)) != io_len:
+                print('# short write at I/O %d' % n)
+                return 2
+        s1 = read_stat(args.stat) if args.stat else None
+        for n in range(args.ios):
+            rbuf[:] = b'\0' * len(rbuf)
+            if os.preadv(fd, rv, dev_off(n)) != io_len:
+                print('# short read at I/O %d' % n)
+                return 2
+            check(n, 'gappy', b''.join(bytes(v) for v in rv))
+        s2 = read_stat(args.stat) if args.stat else None
+        for n in range(args.ios):
+            flat[:] = b'\0' * io_len
+            if os.preadv(fd, [flat], dev_off(n)) != io_len:
+                print('# short read at I/O %d' % n)
+                return 2
+            check(n, 'page-aligned', flat[:])
+    except OSError as e:
+        print('# I/O error: %s' % e)
+        return 2
+    finally:
+        os.close(fd)
+    print('# %d writes and %d reads of %d iovecs x %d bytes, each %d bytes '
+          'into a page' % (args.ios, args.ios, k, ln, off))
+    if args.stat:
+        w = s1[1] - s0[1]
+        r = s2[0] - s1[0]
+        print('# block layer: %d write requests, %d read requests' % (w, r))
+        print('requests_per_write=%g' % (w / args.ios))
+        print('requests_per_read=%g' % (r / args.ios))
+    print('mismatches=%d' % bad)
+    return 1 if bad else 0
+
+
+class SgIoHdr(ctypes.Structure):
+    _fields_ = [('interface_id', ctypes.c_int),
+                ('dxfer_direction', ctypes.c_int),
+                ('cmd_len', ctypes.c_ubyte),
+                ('mx_sb_len', ctypes.c_ubyte),
+                ('iovec_count', ctypes.c_ushort),
+                ('dxfer_len', ctypes.c_uint),
+                ('dxferp', ctypes.c_void_p),
+                ('cmdp', ctypes.c_void_p),
+                ('sbp', ctypes.c_void_p),
+                ('timeout', ctypes.c_uint),
+                ('flags', ctypes.c_uint),
+                ('pack_id', ctypes.c_int),
+                ('usr_ptr', ctypes.c_void_p),
+                ('status', ctypes.c_ubyte),
+                ('masked_status', ctypes.c_ubyte),
+                ('msg_status', ctypes.c_ubyte),
+                ('sb_len_wr', ctypes.c_ubyte),
+                ('host_status', ctypes.c_ushort),
+                ('driver_status', ctypes.c_ushort),
+                ('resid', ctypes.c_int),
+                ('duration', ctypes.c_uint),
+                ('info', ctypes.c_uint)]
+
+
+SG_IO = 0x2285
+SG_DXFER_TO_DEV = -2
+SG_DXFER_FROM_DEV = -3
+
+
+def sg_cmd(fd, cdb, direction, buf_addr, length):
+    cdbb = ctypes.create_string_buffer(bytes(cdb), len(cdb))
+    sense = ctypes.create_string_buffer(32)
+    h = SgIoHdr(interface_id=ord('S'), dxfer_direction=direction,
+                cmd_len=len(cdb), mx_sb_len=32, dxfer_len=length,
+                dxferp=buf_addr, cmdp=ctypes.addressof(cdbb),
+                sbp=ctypes.addressof(sense), timeout=60000)
+    fcntl.ioctl(fd, SG_IO, h)
+    if h.status or h.host_status or h.driver_status or h.resid:
+        return ('status 0x%x host 0x%x driver 0x%x resid %d sense %s' %
+                (h.status, h.host_status, h.driver_status, h.resid,
+                 sense.raw[:h.sb_len_wr].hex()))
+    return None
+
+
+def sgio(args):
+    length = args.blocks * 512
+    tag = b'sg%d' % os.getpid()
+    # room for the misalignment, starting at a page boundary
+    wraw = mmap.mmap(-1, length + PAGE)
+    rraw = mmap.mmap(-1, length + PAGE)
+    waddr = ctypes.addressof(ctypes.c_char.from_buffer(wraw)) + args.misalign
+    raddr = ctypes.addressof(ctypes.c_char.from_buffer(rraw)) + args.misalign + 2
+    data = pattern(tag, args.lba, length)
+    wraw[args.misalign:args.misalign + length] = data
+    cdb_w = struct.pack('>BBIBHB', 0x2a, 0, args.lba, 0, args.blocks, 0)
+    cdb_r = struct.pack('>BBIBHB', 0x28, 0, args.lba, 0, args.blocks, 0)
+    try:
+        fd = os.open(args.path, os.O_RDWR)
+    except OSError as e:
+        print('# open %s: %s' % (args.path, e))
+        return 2
+    try:
+        err = sg_cmd(fd, cdb_w, SG_DXFER_TO_DEV, waddr, length)
+        if err:
+            print('# WRITE(10) failed: %s' % err)
+            return 2
+        err = sg_cmd(fd, cdb_r, SG_DXFER_FROM_DEV, raddr, length)
+        if err:
+            print('# READ(10) failed: %s' % err)
+            return 2
+    except OSError as e:
+        print('# SG_IO: %s' % e)
+        return 2
+    finally:
+        os.close(fd)
+    got = rraw[args.misalign + 2:args.misalign + 2 + length]
+    print('# SG_IO WRITE(10)/READ(10) of %d blocks at LBA %d, buffers at '
+          'page offsets %d and %d' % (args.blocks, args.lba, args.misalign,
+                                      args.misalign + 2))
+    d = first_diff(data, got)
+    if d is not None:
+        print('data mismatch: SG_IO read at LBA %d, byte %d: wrote 0x%02x, '
+              'read 0x%02x' % (args.lba, d[0], d[1], d[2]))
+        print('mismatches=1')
+        return 1
+    print('mismatches=0')
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    sub = p.add_subparsers(dest='cmd', required=True)
+    g = sub.add_parser('gappy')
+    g.add_argument('path')
+    g.add_argument('--ios', type=int, default=16)
+    g.add_argument('--iovecs', type=int, default=16)
+    g.add_argument('--iov-off', type=int, default=512)
+    g.add_argument('--iov-len', type=int, default=4096)
+    g.add_argument('--base', type=int, default=0)
+    g.add_argument('--stat')
+    s = sub.add_parser('sgio')
+    s.add_argument('path')
+    s.add_argument('--lba', type=int, default=8192)
+    s.add_argument('--blocks', type=int, default=67)
+    s.add_argument('--misalign', type=int, default=1)
+    args = p.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)
+    return gappy(args) if args.cmd == 'gappy' else sgio(args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,588 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# The storage-ULP harness of the rxe kselftests: real services of this
+# machine over RXE_DEV on the dummy netdev (192.0.2.0/24 only), with the
+# data checked byte for byte.  Sourced after ktap_helpers.sh and
+# rxe_lib.sh.
+#
+# A test picks
+#   the registration rxe offers:  ulp_rxe_mode on|off  (rdma_rxe.sg_gaps_reg,
+#                                 read when the device is added)
+#   the transport:                ulp_attach iser|srp|nfs4|nfs3, ulp_detach
+#   the I/O:                      ulp_fio NAME FIO-OPTIONS...  (verify on)
+#                                 ulp_gappy NAME [ulp_io.py gappy options]
+#                                 ulp_sgio NAME  (SG_IO, byte-granular buffers)
+# and checks the path the ULP took with ulp_virt_boundary, ulp_mr_kinds and
+# the block layer's requests per I/O that ulp_gappy reports.
+#
+# ulp_attach sets ULP_BLK (sdX), ULP_SG (/dev/sgN) for the SCSI transports
+# and ULP_FILE (a file on the mount) for NFS.  ulp_cleanup undoes whatever
+# is still set up and restores the module parameter; call it on EXIT.
+
+ULP_DIR=$(dirname "${BASH_SOURCE[0]}")
+ULP_IO="/usr/bin/python3 $ULP_DIR/ulp_io.py"
+ULP_CFG=/sys/kernel/config/target
+ULP_PARAM=/sys/module/rdma_rxe/parameters/sg_gaps_reg
+ULP_PARAM_SAVED=
+ULP_TRANSPORT=
+ULP_BLK=
+ULP_SG=
+ULP_FILE=
+ULP_MNT=
+ULP_RD=$ULP_CFG/core/rd_mcp_77/ulp_disk
+ULP_RD_MB=${ULP_RD_MB:-64}
+ULP_IQN=iqn.2003-01.org.example.wbguest:ulp
+ULP_SRP_PORT=${ULP_SRP_PORT:-5555}
+ULP_NFS_PORT=20049
+ULP_EXPORT=/tmp/ulp-export
+ULP_PIDS=()		# daemons this harness started, ended by PID
+
+# ulp_rxe_mode on|off: (re)create RXE_DEV with rdma_rxe.sg_gaps_reg=Y|N.
+# Only a device this test created can be re-created.
+ulp_rxe_mode()
+{
+	local want=Y
+
+	[ "$1" = off ] && want=N
+	[ -w "$ULP_PARAM" ] || { ktap_print_msg "no $ULP_PARAM"; return 1; }
+	[ -n "$ULP_PARAM_SAVED" ] || ULP_PARAM_SAVED=$(cat "$ULP_PARAM")
+	rxe_cleanup
+	if rdma link show "$RXE_DEV/1" >/dev/null 2>&1; then
+		ktap_print_msg "$RXE_DEV exists and was not created by this test: cannot choose its registration mode"
+		return 1
+	fi
+	echo "$want" > "$ULP_PARAM" || return 1
+	rxe_netdev_up && rxe_dev_up
+}
+
+# ulp_mr_kinds: "<sg_gaps MRs> <other MRs>" on RXE_DEV.
+ulp_mr_kinds()
+{
+	local out all gaps
+
+	out=$(rdma -dd resource show mr dev "$RXE_DEV") || return 1
+	all=$(grep -c . <<<"$out")
+	gaps=$(grep -c 'kind sg_gaps' <<<"$out")
+	echo "$gaps $((all - gaps))"
+}
+
+# ulp_expect_mrs on|off: while attached, the ULP's MRs are SG_GAPS MRs
+# (on) or none of them is (off).
+ulp_expect_mrs()
+{
+	local k gaps other
+
+	k=$(ulp_mr_kinds) || { ktap_print_msg "rdma resource show mr failed"; return 1; }
+	read -r gaps other <<<"$k"
+	ktap_print_msg "MRs on $RXE_DEV: $gaps SG_GAPS, $other other"
+	if [ "$1" = on ]; then
+		[ "$gaps" -gt 0 ]
+	else
+		[ "$gaps" = 0 ] && [ "$other" -gt 0 ]
+	fi
+}
+
+# ulp_virt_boundary: the ULP block device's virt_boundary_mask.
+ulp_virt_boundary()
+{
+	cat "/sys/block/$ULP_BLK/queue/virt_boundary_mask"
+}
+
+# ulp_no_mr_left: no MR on RXE_DEV once the ULP let go (some are freed
+# from a workqueue after logout/unmount: wait up to 30 s).
+ulp_no_mr_left()
+{
+	local _
+
+	for _ in $(seq 60); do
+		[ -z "$(rdma resource show mr dev "$RXE_DEV" 2>/dev/null)" ] &&
+			return 0
+		sleep 0.5
+	done
+	rxe_no_mr
+}
+
+ulp_wait_path()
+{
+	local _ p
+
+	for _ in $(seq 100); do
+		for p in $1; do
+			[ -e "$p" ] && { echo "$p"; return 0; }
+		done
+		sleep 0.2
+	done
+	return 1
+}
+
+# The LIO ramdisk both SCSI targets export.
+ulp_rd_create()
+{
+	[ -d "$ULP_RD" ] && return 0
+	mkdir -p "$ULP_RD" || return 1
+	echo "rd_pages=$((ULP_RD_MB * 256))" > "$ULP_RD/control" &&
+		echo 1 > "$ULP_RD/enable"
+}
+
+ulp_rd_remove()
+{
+	[ -d "$ULP_RD" ] || return 0
+	rmdir "$ULP_RD" && rmdir "${ULP_RD%/*}"
+}
+
+# ulp_scsi_disk HOSTDIR: wait for the disk behind a SCSI host, set
+# ULP_BLK and ULP_SG.
+ulp_scsi_disk()
+{
+	local b s
+
+	b=$(ulp_wait_path "$1/target*/*:*/block/*") ||
+		{ ktap_print_msg "no disk appeared under $1"; return 1; }
+	ULP_BLK=${b##*/}
+	s=$(ulp_wait_path "$1/target*/*:*/scsi_generic/*") || return 1
+	ULP_SG=/dev/${s##*/}
+	ulp_wait_path "/dev/$ULP_BLK" >/dev/null && ulp_wait_path "$ULP_SG" >/dev/null
+}
+
+ulp_iser_attach()
+{
+	local tpg=$ULP_CFG/iscsi/$ULP_IQN/tpgt_1 np host
+
+	ulp_rd_create || return 1
+	mkdir -p "$tpg/lun/lun_0" "$tpg/np/$RXE_ADDR:3260" || return 1
+	ln -s "$ULP_RD" "$tpg/lun/lun_0/disk" || return 1
+	echo 1 > "$tpg/np/$RXE_ADDR:3260/iser" || return 1
+	echo 0 > "$tpg/attrib/authentication"
+	echo 1 > "$tpg/attrib/generate_node_acls"
+	echo 0 > "$tpg/attrib/demo_mode_write_protect"
+	echo 1 > "$tpg/attrib/cache_dynamic_acls"
+	echo 1 > "$tpg/enable" || return 1
+	# iscsid keeps its node database under /etc/iscsi: a tmpfs copy
+	if ! mountpoint -q /etc/iscsi; then
+		mkdir -p /run/ulp-iscsi && cp -a /etc/iscsi/. /run/ulp-iscsi/ &&
+			mount --bind /run/ulp-iscsi /etc/iscsi || return 1
+		[ -s /etc/iscsi/initiatorname.iscsi ] ||
+			echo "InitiatorName=iqn.2003-01.org.example.wbguest:init" \
+				> /etc/iscsi/initiatorname.iscsi
+	fi
+	mkdir -p /run/lock/iscsi
+	# its own session: iscsid signals its process group when it ends
+	setsid iscsid -n -f >/tmp/ulp-iscsid.log 2>&1 &
+	ULP_PIDS+=($!)
+	sleep 0.5
+	timeout 60 iscsiadm -m discovery -t sendtargets -p "$RXE_ADDR:3260" \
+		-I iser >/dev/null || { ktap_print_msg "iSER discovery failed"; return 1; }
+	timeout 90 iscsiadm -m node -T "$ULP_IQN" -p "$RXE_ADDR:3260" -I iser \
+		--login >/dev/null || { ktap_print_msg "iSER login failed"; return 1; }
+	host=$(ulp_wait_path "/sys/class/iscsi_session/session*/device") ||
+		return 1
+	ulp_scsi_disk "$host"
+}
+
+ulp_iser_detach()
+{
+	local tpg=$ULP_CFG/iscsi/$ULP_IQN/tpgt_1
+
+	timeout 60 iscsiadm -m node -T "$ULP_IQN" -p "$RXE_ADDR:3260" -I iser \
+		--logout >/dev/null 2>&1
+	timeout 10 iscsiadm -m node -o delete >/dev/null 2>&1
+	[ -d "$tpg" ] || return 0
+	echo 0 > "$tpg/enable" 2>/dev/null
+	rm -f "$tpg/lun/lun_0/disk"
+	rmdir "$tpg/lun/lun_0" "$tpg/np/$RXE_ADDR:3260" "$tpg" \
+		"$ULP_CFG/iscsi/$ULP_IQN" 2>/dev/null
+	[ ! -d "$tpg" ]
+}
+
+# ib_srpt names an RDMA port after the interface ID of its GID 0.
+ulp_srpt_port()
+{
+	local g
+
+	g=$(cat "/sys/class/infiniband/$RXE_DEV/ports/1/gids/0") || return 1
+	echo "${g#*:*:*:*:}"
+}
+
+ulp_srp_attach()
+{
+	local port tpg guid h
+
+	ulp_rd_create || return 1
+	port=$(ulp_srpt_port) || return 1
+	tpg=$ULP_CFG/srpt/$port/$port
+	mkdir -p "$tpg/lun/lun_0" || return 1
+	ln -s "$ULP_RD" "$tpg/lun/lun_0/disk" || return 1
+	# RDMA/CM logins are named after the initiator's address
+	mkdir -p "$tpg/acls/$RXE_ADDR/lun_0" || return 1
+	ln -s "$tpg/lun/lun_0" "$tpg/acls/$RXE_ADDR/lun_0/lun" || return 1
+	echo 1 > "$tpg/enable" || return 1
+	echo "$ULP_SRP_PORT" > "$ULP_CFG/srpt/discovery_auth/rdma_cm_port" ||
+		return 1
+	guid=$(cat /sys/module/ib_srpt/parameters/srpt_service_guid) || return 1
+	echo "id_ext=$guid,ioc_guid=$guid,dest=$RXE_ADDR:$ULP_SRP_PORT" \
+		> "/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target" ||
+		{ ktap_print_msg "SRP add_target failed"; return 1; }
+	for h in /sys/class/scsi_host/host*; do
+		[ "$(cat "$h/proc_name")" = ib_srp ] && break
+		h=
+	done
+	[ -n "$h" ] || { ktap_print_msg "no ib_srp SCSI host"; return 1; }
+	ulp_scsi_disk "$h/device"
+}
+
+ulp_srp_detach()
+{
+	local port tpg p
+
+	for p in /sys/class/srp_remote_ports/port-*; do
+		[ -e "$p/delete" ] && echo 1 > "$p/delete"
+	done
+	ulp_wait_gone "/sys/class/srp_remote_ports/port-*"
+	port=$(ulp_srpt_port) || return 0
+	tpg=$ULP_CFG/srpt/$port/$port
+	[ -d "$tpg" ] || return 0
+	echo 0 > "$tpg/enable" 2>/dev/null
+	rm -f "$tpg/acls/$RXE_ADDR/lun_0/lun" "$tpg/lun/lun_0/disk"
+	rmdir "$tpg/acls/$RXE_ADDR/lun_0" "$tpg/acls/$RXE_ADDR" \
+		"$tpg/lun/lun_0" "$tpg" "$ULP_CFG/srpt/$port" 2>/dev/null
+	[ ! -d "$tpg" ]
+}
+
+ulp_wait_gone()
+{
+	local _ p
+
+	for _ in $(seq 100); do
+		for p in $1; do
+			[ -e "$p" ] || return 0
+		done
+		sleep 0.2
+	done
+	return 1
+}
+
+# NFS: knfsd exporting a tmpfs directory on the RDMA port, the kernel
+# client mounting it with proto=rdma.  ulp_attach nfs4 or nfs3.
+ulp_nfs_server_up()
+{
+	[ -e /proc/fs/nfsd/portlist ] && [ -n "$(pidof rpc.mountd)" ] && return 0
+	mkdir -p /var/lib/nfs/sm /var/lib/nfs/sm.bak /var/lib/nfs/v4recovery \
+		"$ULP_EXPORT" || return 1
+	touch /var/lib/nfs/etab /var/lib/nfs/rmtab /var/lib/nfs/state
+	mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd || return 1
+	# short lease and grace: a fresh server waits that long for reclaims
+	echo 10 > /proc/fs/nfsd/nfsv4leasetime
+	echo 10 > /proc/fs/nfsd/nfsv4gracetime
+	setsid rpcbind -f -w >/dev/null 2>&1 &
+	ULP_PIDS+=($!)
+	sleep 0.3
+	exportfs -o rw,no_root_squash,fsid=0,insecure,no_subtree_check \
+		"192.0.2.0/24:$ULP_EXPORT" || return 1
+	setsid rpc.mountd -F >/dev/null 2>&1 &
+	ULP_PIDS+=($!)
+	rpc.nfsd 4 || return 1
+	echo "rdma $ULP_NFS_PORT" > /proc/fs/nfsd/portlist || return 1
+	grep -q "rdma $ULP_NFS_PORT" /proc/fs/nfsd/portlist
+}
+
+ulp_nfs_server_down()
+{
+	[ -e /proc/fs/nfsd/threads ] && rpc.nfsd 0 >/dev/null 2>&1
+	exportfs -ua >/dev/null 2>&1
+}
+
+ulp_nfs_attach()
+{
+	local vers=$1 src=/
+
+	ulp_nfs_server_up || { ktap_print_msg "nfsd did not start"; return 1; }
+	[ "$vers" = 3 ] && src=$ULP_EXPORT
+	ULP_MNT=/tmp/ulp-mnt
+	mkdir -p "$ULP_MNT"
+	timeout 120 mount -t nfs -o "vers=$vers,proto=rdma,port=$ULP_NFS_PORT,nolock" \
+		"$RXE_ADDR:$src" "$ULP_MNT" ||
+		{ ktap_print_msg "mount vers=$vers proto=rdma failed"; ULP_MNT=; return 1; }
+	ULP_FILE=$ULP_MNT/data
+}
+
+# ulp_nfs_is_rdma: the mount's transport, as the client reports it.
+ulp_nfs_is_rdma()
+{
+	local line
+
+	line=$(awk -v m="$ULP_MNT" '$2 == m' /proc/mounts)
+	ktap_print_msg "$line"
+	grep -q "proto=rdma" <<<"$line" && grep -q ",port=$ULP_NFS_PORT" <<<"$line"
+}
+
+ulp_nfs_detach()
+{
+	[ -n "$ULP_MNT" ] || return 0
+	rm -f "$ULP_MNT"/*
+	timeout 60 umount "$ULP_MNT" || return 1
+	ULP_MNT=
+}
+
+# ulp_nfs_checksums: the files read through the mount, after dropping the
+# client's caches, are those the server holds.
+ulp_nfs_checksums()
+{
+	local c s
+
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	c=$(cd "$ULP_MNT" && md5sum -- *) || return 1
+	s=$(cd "$ULP_EXPORT" && md5sum -- *) || return 1
+	ktap_print_msg "$(wc -l <<<"$c") files compared"
+	[ "$c" = "$s" ] && return 0
+	ktap_print_msg "checksums differ (client, then server):"
+	printf '%s\n' "$c" "$s" | sed 's/^/# /'
+	return 1
+}
+
+# ulp_attach TRANSPORT / ulp_detach
+ulp_attach()
+{
+	ULP_TRANSPORT=$1
+	case $1 in
+	iser) ulp_iser_attach ;;
+	srp) ulp_srp_attach ;;
+	nfs4) ulp_nfs_attach 4.2 ;;
+	nfs3) ulp_nfs_attach 3 ;;
+	*) ktap_print_msg "unknown transport $1"; return 1 ;;
+	esac
+}
+
+ulp_detach()
+{
+	local rc=0
+
+	case $ULP_TRANSPORT in
+	iser) ulp_iser_detach || rc=1 ;;
+	srp) ulp_srp_detach || rc=1 ;;
+	nfs*) ulp_nfs_detach || rc=1 ;;
+	esac
+	ULP_TRANSPORT=
+	ULP_BLK=
+	ULP_SG=
+	ULP_FILE=
+	return $rc
+}
+
+# ulp_target: where the I/O goes (the disk, or a file on the mount).
+ulp_target()
+{
+	if [ -n "$ULP_BLK" ]; then
+		echo "/dev/$ULP_BLK"
+	else
+		echo "$ULP_FILE.$1"
+	fi
+}
+
+# ulp_fio NAME OPTION...: a fio job writing and verifying (crc32c) every
+# block it wrote; a failure names the mismatch fio found.
+ulp_fio()
+{
+	local name=$1 out rc
+
+	shift
+	out=$(timeout 600 fio --name="$name" --filename="$(ulp_target "$name")" \
+		--verify=crc32c --do_verify=1 --verify_fatal=1 \
+		--verify_dump=0 --randrepeat=0 --norandommap \
+		--output-format=terse --terse-version=3 --size=4m "$@" 2>&1)
+	rc=$?
+	if [ $rc != 0 ]; then
+		ktap_print_msg "fio $name failed (exit $rc):"
+		grep -iE 'verify|mismatch|crc|bad|error|fio:' <<<"$out" |
+			head -n 12 | sed 's/^/# /'
+	fi
+	return $rc
+}
+
+# ulp_gappy NAME [OPTION...]: ulp_io.py gappy on the target; sets
+# ULP_RPW / ULP_RPR, the block-layer requests per write / read.
+ulp_gappy()
+{
+	local name=$1 out rc stat=()
+
+	shift
+	[ -n "$ULP_BLK" ] && stat=(--stat "/sys/block/$ULP_BLK/stat")
+	if [ -z "$ULP_BLK" ]; then
+		# a file: make it first, O_DIRECT does not extend it well
+		truncate -s 8M "$(ulp_target "$name")" || return 1
+	fi
+	out=$($ULP_IO gappy "$(ulp_target "$name")" "${stat[@]}" "$@" 2>&1)
+	rc=$?
+	grep -v '=' <<<"$out" | sed 's/^\([^#]\)/# \1/'
+	ULP_RPW=$(sed -n 's/^requests_per_write=//p' <<<"$out")
+	ULP_RPR=$(sed -n 's/^requests_per_read=//p' <<<"$out")
+	return $rc
+}
+
+# ulp_sgio: SG_IO passthrough, byte-granular buffers (ulp_io.py), then a
+# copy through sg3-utils' sg_dd and back, compared with cmp.
+ulp_sgio()
+{
+	local out rc
+
+	out=$($ULP_IO sgio "$ULP_SG" 2>&1)
+	rc=$?
+	grep -v '=' <<<"$out" | sed 's/^\([^#]\)/# \1/'
+	[ $rc = 0 ] || return $rc
+	head -c 1048576 /dev/urandom > /tmp/ulp-sg.in || return 1
+	sg_dd if=/tmp/ulp-sg.in of="$ULP_SG" bs=512 seek=16384 count=2048 \
+		bpt=64 >/dev/null 2>&1 || { ktap_print_msg "sg_dd write failed"; return 1; }
+	sg_dd if="$ULP_SG" of=/tmp/ulp-sg.out bs=512 skip=16384 count=2048 \
+		bpt=64 >/dev/null 2>&1 || { ktap_print_msg "sg_dd read failed"; return 1; }
+	if ! out=$(cmp /tmp/ulp-sg.in /tmp/ulp-sg.out 2>&1); then
+		ktap_print_msg "data mismatch: sg_dd copy back: $out"
+		return 1
+	fi
+	ktap_print_msg "sg_dd: 1 MiB written and read back through $ULP_SG, equal"
+}
+
+ulp_cleanup()
+{
+	local p
+
+	[ -n "$ULP_TRANSPORT" ] && ulp_detach
+	ulp_iser_detach >/dev/null 2>&1
+	ulp_srp_detach >/dev/null 2>&1
+	ulp_nfs_server_down
+	for p in "${ULP_PIDS[@]}"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	ULP_PIDS=()
+	mountpoint -q /etc/iscsi && umount /etc/iscsi
+	mountpoint -q /proc/fs/nfsd && umount /proc/fs/nfsd
+	ulp_rd_remove 2>/dev/null
+	rxe_cleanup
+	[ -n "$ULP_PARAM_SAVED" ] && echo "$ULP_PARAM_SAVED" > "$ULP_PARAM"
+	ULP_PARAM_SAVED=
+	return 0
+}
+
+# The tests of one transport, in both registration modes.  ULP_UP says
+# whether the transport is attached: a case that needs it fails (it is
+# not skipped) when it is not.
+ULP_UP=0
+
+# ulp_case DESCRIPTION COMMAND...: one KTAP test.
+ulp_case()
+{
+	local d=$1
+
+	shift
+	if [ "$ULP_UP" != 1 ]; then
+		ktap_test_fail "$d: the transport is not attached"
+	elif "$@"; then
+		ktap_test_pass "$d"
+	else
+		ktap_test_fail "$d"
+	fi
+}
+
+# ulp_begin MODE TRANSPORT: rxe in MODE, then attach (one KTAP test).
+ulp_begin()
+{
+	ULP_UP=0
+	if ulp_rxe_mode "$1" && ulp_attach "$2"; then
+		ULP_UP=1
+		ktap_test_pass "sg_gaps_reg $1: $2 attached over $RXE_DEV"
+	else
+		ktap_test_fail "sg_gaps_reg $1: $2 attached over $RXE_DEV"
+	fi
+}
+
+# ulp_end MODE: detach, and no MR is left on the device (one KTAP test).
+ulp_end()
+{
+	local t=$ULP_TRANSPORT
+
+	if ulp_detach && ulp_no_mr_left; then
+		ktap_test_pass "sg_gaps_reg $1: $t detached, no MR left on $RXE_DEV"
+	else
+		ktap_test_fail "sg_gaps_reg $1: $t detached, no MR left on $RXE_DEV"
+	fi
+	ULP_UP=0
+}
+
+# ulp_scsi_path MODE: the queue limits and MRs of the path the ULP chose.
+ulp_scsi_path()
+{
+	local q=/sys/block/$ULP_BLK/queue vb
+
+	vb=$(ulp_virt_boundary) || return 1
+	ktap_print_msg "$ULP_BLK: virt_boundary_mask $vb, max_segments $(cat $q/max_segments), max_segment_size $(cat $q/max_segment_size), max_sectors_kb $(cat $q/max_sectors_kb)"
+	if [ "$1" = on ]; then
+		[ "$vb" = 0 ] && ulp_expect_mrs on
+	else
+		[ "$vb" != 0 ] && ulp_expect_mrs off
+	fi
+}
+
+# ulp_gappy_path MODE: 16 gappy O_DIRECT I/Os, each 16 iovecs that start
+# 512 bytes into a page, data checked; with SG_GAPS each I/O is one
+# block-layer request, without it the virt_boundary splits it.
+ulp_gappy_path()
+{
+	ulp_gappy gappy --ios 16 --iovecs 16 || return 1
+	[ -n "$ULP_RPW" ] || return 0	# a file: no block-layer counters
+	ktap_print_msg "requests per gappy I/O: write $ULP_RPW, read $ULP_RPR"
+	if [ "$1" = on ]; then
+		[ "$ULP_RPW" = 1 ] && [ "$ULP_RPR" = 1 ]
+	else
+		awk -v w="$ULP_RPW" -v r="$ULP_RPR" 'BEGIN { exit !(w > 1 && r > 1) }'
+	fi
+}
+
+ULP_SCSI_CASES=8
+
+# ulp_run_scsi TRANSPORT MODE: ULP_SCSI_CASES tests.
+ulp_run_scsi()
+{
+	local t=$1 m=$2 aio=(--ioengine=libaio --direct=1 --rw=randwrite)
+
+	ulp_begin "$m" "$t"
+	ulp_case "sg_gaps_reg $m: $t registration path (queue limits, MR kinds)" \
+		ulp_scsi_path "$m"
+	ulp_case "sg_gaps_reg $m: $t fio verify, 4k, queue depth 1, page-aligned buffers" \
+		ulp_fio "$t-4k" "${aio[@]}" --bs=4k --iodepth=1
+	ulp_case "sg_gaps_reg $m: $t fio verify, 64k, queue depth 8, buffers 512 bytes into a page" \
+		ulp_fio "$t-64k" "${aio[@]}" --bs=64k --iodepth=8 --iomem_align=512
+	ulp_case "sg_gaps_reg $m: $t fio verify, 1m, queue depth 2, buffers 512 bytes into a page" \
+		ulp_fio "$t-1m" "${aio[@]}" --bs=1m --iodepth=2 --iomem_align=512 --size=8m
+	ulp_case "sg_gaps_reg $m: $t gappy O_DIRECT iovecs, bytes checked, requests per I/O" \
+		ulp_gappy_path "$m"
+	ulp_case "sg_gaps_reg $m: $t SG_IO passthrough from byte-granular buffers, sg_dd copy" \
+		ulp_sgio
+	ulp_end "$m"
+}
+
+ulp_nfs_path()
+{
+	ulp_nfs_is_rdma && ulp_expect_mrs "$1"
+}
+
+ULP_NFS_CASES=8
+
+# ulp_run_nfs VERSION MODE: ULP_NFS_CASES tests.
+ulp_run_nfs()
+{
+	local t=nfs$1 m=$2 aio=(--ioengine=libaio --direct=1 --rw=randwrite)
+
+	ulp_begin "$m" "$t"
+	ulp_case "sg_gaps_reg $m: $t mount is RDMA, MR kinds" \
+		ulp_nfs_path "$m"
+	ulp_case "sg_gaps_reg $m: $t fio verify, O_DIRECT 4k, queue depth 1, buffers 512 bytes into a page" \
+		ulp_fio "$t-4k" "${aio[@]}" --bs=4k --iodepth=1 --iomem_align=512
+	ulp_case "sg_gaps_reg $m: $t fio verify, O_DIRECT 64k, queue depth 8, buffers 512 bytes into a page" \
+		ulp_fio "$t-64k" "${aio[@]}" --bs=64k --iodepth=8 --iomem_align=512
+	ulp_case "sg_gaps_reg $m: $t fio verify, buffered 1m writes" \
+		ulp_fio "$t-1m" --ioengine=psync --direct=0 --rw=write --bs=1m --size=8m
+	ulp_case "sg_gaps_reg $m: $t gappy O_DIRECT iovecs, bytes checked" \
+		ulp_gappy_path "$m"
+	ulp_case "sg_gaps_reg $m: $t files equal on client and server after drop_caches" \
+		ulp_nfs_checksums
+	ulp_end "$m"
+}
