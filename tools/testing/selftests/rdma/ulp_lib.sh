@@ -33,6 +33,9 @@ ULP_RD=$ULP_CFG/core/rd_mcp_77/ulp_disk
 ULP_RD_MB=${ULP_RD_MB:-64}
 ULP_IQN=iqn.2003-01.org.example.wbguest:ulp
 ULP_SRP_PORT=${ULP_SRP_PORT:-5555}
+# what an administrator passes to add_target: room for a gappy I/O's
+# segments in one command (ib_srp's default is 12)
+ULP_SRP_OPTS=${ULP_SRP_OPTS:-sg_tablesize=64}
 ULP_NFS_PORT=20049
 ULP_EXPORT=/tmp/ulp-export
 ULP_PIDS=()		# daemons this harness started, ended by PID
@@ -219,7 +222,7 @@ ulp_srp_attach()
 	echo "$ULP_SRP_PORT" > "$ULP_CFG/srpt/discovery_auth/rdma_cm_port" ||
 		return 1
 	guid=$(cat /sys/module/ib_srpt/parameters/srpt_service_guid) || return 1
-	echo "id_ext=$guid,ioc_guid=$guid,dest=$RXE_ADDR:$ULP_SRP_PORT" \
+	echo "id_ext=$guid,ioc_guid=$guid,dest=$RXE_ADDR:$ULP_SRP_PORT${ULP_SRP_OPTS:+,$ULP_SRP_OPTS}" \
 		> "/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target" ||
 		{ ktap_print_msg "SRP add_target failed"; return 1; }
 	for h in /sys/class/scsi_host/host*; do
@@ -522,17 +525,25 @@ ulp_scsi_path()
 }
 
 # ulp_gappy_path MODE: 16 gappy O_DIRECT I/Os, each 16 iovecs that start
-# 512 bytes into a page, data checked; with SG_GAPS each I/O is one
-# block-layer request, without it the virt_boundary splits it.
+# 512 bytes into a page, data checked.  Each iovec spans two pages, so an
+# I/O has at most 32 segments: with SG_GAPS it becomes one block-layer
+# request (or as many as the ULP's max_segments needs, when that is below
+# 32); without SG_GAPS the virt_boundary splits it at every iovec.
 ulp_gappy_path()
 {
-	ulp_gappy gappy --ios 16 --iovecs 16 || return 1
+	local k=16 segs=32 max want
+
+	ulp_gappy gappy --ios 16 --iovecs $k || return 1
 	[ -n "$ULP_RPW" ] || return 0	# a file: no block-layer counters
-	ktap_print_msg "requests per gappy I/O: write $ULP_RPW, read $ULP_RPR"
+	max=$(cat "/sys/block/$ULP_BLK/queue/max_segments") || return 1
+	ktap_print_msg "requests per gappy I/O: write $ULP_RPW, read $ULP_RPR (max_segments $max)"
 	if [ "$1" = on ]; then
-		[ "$ULP_RPW" = 1 ] && [ "$ULP_RPR" = 1 ]
+		want=$(((segs + max - 1) / max))
+		awk -v w="$ULP_RPW" -v r="$ULP_RPR" -v n="$want" \
+			'BEGIN { exit !(w <= n && r <= n) }'
 	else
-		awk -v w="$ULP_RPW" -v r="$ULP_RPR" 'BEGIN { exit !(w > 1 && r > 1) }'
+		awk -v w="$ULP_RPW" -v r="$ULP_RPR" -v k=$k \
+			'BEGIN { exit !(w >= k && r >= k) }'
 	fi
 }
 
