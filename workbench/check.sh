@@ -33,7 +33,7 @@ else
 fi
 
 echo "check: booting the guest"
-"$here/vm.sh" check "$res/vm" "${WB_TIMEOUT:-1200}"
+"$here/vm.sh" check "$res/vm" "${WB_TIMEOUT:-2400}"
 vmrc=$?
 cp "$res/vm/kunit.ktap" "$res/kunit.ktap" 2>/dev/null
 cp "$res/vm/kselftest.ktap" "$res/kselftest.ktap" 2>/dev/null

@@ -24,4 +24,5 @@ ktap_set_plan $((2 * ULP_SCSI_CASES))
 trap ulp_cleanup EXIT
 ulp_run_scsi iser on
 ulp_run_scsi iser off
+ktap_print_msg "ran in $SECONDS s"
 ktap_finished

@@ -25,4 +25,5 @@ trap ulp_cleanup EXIT
 ulp_run_nfs 4 on
 ulp_run_nfs 3 on
 ulp_run_nfs 4 off
+ktap_print_msg "ran in $SECONDS s"
 ktap_finished
