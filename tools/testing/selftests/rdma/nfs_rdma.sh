@@ -3,11 +3,12 @@
 #
 # NFS over RDMA over rxe with real I/O: knfsd exporting a tmpfs directory
 # on RDMA port 20049 (/proc/fs/nfsd/portlist), the kernel client mounting
-# it with proto=rdma, NFSv4.2 and NFSv3.  With rdma_rxe.sg_gaps_reg=Y
-# xprtrdma registers through SG_GAPS MRs; with =N through page-list MRs
-# as on stock rxe.  fio verifies every block it wrote (O_DIRECT and
-# buffered), gappy O_DIRECT iovecs are checked byte for byte, and the files
-# read through the mount after dropping caches are those the server holds.
+# it with proto=rdma.  With rdma_rxe.sg_gaps_reg=Y xprtrdma registers
+# through SG_GAPS MRs, with =N through page-list MRs as on stock rxe;
+# ULP_NFS_PASSES (default "4:on 3:on 4:off") picks NFS versions and modes.
+# fio verifies every block it wrote (O_DIRECT and buffered), gappy O_DIRECT
+# iovecs are checked byte for byte, and the files read through the mount
+# after dropping caches are those the server holds.
 
 DIR=$(dirname "$0")
 . "$DIR/../kselftest/ktap_helpers.sh"
@@ -19,11 +20,14 @@ rxe_require ip rdma fio python3 timeout rpcbind rpc.nfsd rpc.mountd exportfs mou
 [ "$(id -u)" = 0 ] || { ktap_skip_all "needs root"; exit "$KSFT_SKIP"; }
 [ -e /proc/filesystems ] && grep -qw nfsd /proc/filesystems ||
 	{ ktap_skip_all "no nfsd in this kernel"; exit "$KSFT_SKIP"; }
-ktap_set_plan $((3 * ULP_NFS_CASES))
+# ULP_NFS_PASSES: VERSION:MODE pairs, MODE the value of
+# rdma_rxe.sg_gaps_reg (on, off)
+read -r -a passes <<<"${ULP_NFS_PASSES:-4:on 3:on 4:off}"
+ktap_set_plan $((${#passes[@]} * ULP_NFS_CASES))
 
 trap ulp_cleanup EXIT
-ulp_run_nfs 4 on
-ulp_run_nfs 3 on
-ulp_run_nfs 4 off
+for p in "${passes[@]}"; do
+	ulp_run_nfs "${p%%:*}" "${p#*:}"
+done
 ktap_print_msg "ran in $SECONDS s"
 ktap_finished

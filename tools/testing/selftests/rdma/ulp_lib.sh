@@ -391,7 +391,7 @@ ulp_fio()
 	shift
 	out=$(timeout 600 fio --name="$name" --filename="$(ulp_target "$name")" \
 		--verify=crc32c --do_verify=1 --verify_fatal=1 \
-		--verify_dump=0 --randrepeat=0 --norandommap \
+		--verify_dump=0 --randrepeat=0 \
 		--output-format=terse --terse-version=3 --size=4m "$@" 2>&1)
 	rc=$?
 	if [ $rc != 0 ]; then
