@@ -44,56 +44,10 @@ run rdma link delete rxe0
 kunit_ok=0
 grep -q "^    ok 1 $CASE" "$WB_OUT/demo.log" && kunit_ok=1
 
-# What a user gains: a gappy O_DIRECT I/O over iSER (LIO target with iSER
-# on its portal, open-iscsi with -I iser, a 64 MiB ramdisk), with rxe
-# offering SG_GAPS and then as stock 6.12 (rdma_rxe.sg_gaps_reg=N).
-. "$WB_KSFT/kselftest/ktap_helpers.sh"
-. "$WB_KSFT/rdma/rxe_lib.sh"
-. "$WB_KSFT/rdma/ulp_lib.sh"
-trap ulp_cleanup EXIT
+# What a user gains: a gappy O_DIRECT I/O over iSER (bash: the
+# kselftests' harness).
 gappy_ok=0
-for mode in on off; do
-	echo
-	if [ $mode = on ]; then
-		echo "# ---- iSER over rxe0, rdma_rxe.sg_gaps_reg=Y (this series) ----"
-	else
-		echo "# ---- iSER over rxe0, rdma_rxe.sg_gaps_reg=N (as stock 6.12) ----"
-	fi
-	echo "\$ echo $([ $mode = on ] && echo Y || echo N) > $ULP_PARAM; rdma link add rxe0 type rxe netdev dummy0"
-	echo "\$ iscsiadm -m node -T $ULP_IQN -p 192.0.2.1:3260 -I iser --login"
-	if ! ulp_rxe_mode $mode || ! ulp_attach iser; then
-		echo "demo: iSER login FAILED"
-		ulp_cleanup
-		continue
-	fi
-	q=/sys/block/$ULP_BLK/queue
-	echo "/dev/$ULP_BLK: virt_boundary_mask $(cat $q/virt_boundary_mask), max_segments $(cat $q/max_segments)"
-	echo
-	echo "# 16 O_DIRECT writes and reads, each one I/O of 16 iovecs of 4 KiB"
-	echo "# that start 512 bytes into a page, every byte read back and compared;"
-	echo "# 'rdma resource' sampled while they run:"
-	echo "\$ ulp_io.py gappy /dev/$ULP_BLK --stat /sys/block/$ULP_BLK/stat"
-	( for _ in $(seq 100); do
-		rdma -dd resource show mr dev rxe0 | grep -E 'entries ([2-9]|[1-9][0-9]+) ' |
-			head -n 1
-		sleep 0.05
-	done ) > /tmp/demo-mrs.txt &
-	sampler=$!
-	$ULP_IO gappy "/dev/$ULP_BLK" --stat "/sys/block/$ULP_BLK/stat" --ios 16 &&
-		[ $mode = on ] && gappy_ok=1
-	kill $sampler 2>/dev/null; wait $sampler 2>/dev/null
-	if [ -s /tmp/demo-mrs.txt ]; then
-		echo "# an MR mapping a gappy list, seen during the I/O:"
-		head -n 1 /tmp/demo-mrs.txt
-	else
-		echo "# no MR holding more than one entry was seen during the I/O"
-	fi
-	echo "\$ rdma -dd resource show mr dev rxe0 | head -n 2   # the ULP's MRs"
-	rdma -dd resource show mr dev rxe0 | head -n 2
-	ulp_detach
-done
-ulp_cleanup
-trap - EXIT
+bash "$WB_REPO/workbench/guest/demo-iser.bash" && gappy_ok=1
 echo
 if [ $kunit_ok = 1 ]; then
 	echo "demo: indirect registration over rxe0 worked, every byte checked"
