@@ -21,12 +21,8 @@ rxe_require ip rdma fio sg_dd python3 timeout iscsid iscsiadm
 [ "$(id -u)" = 0 ] || { ktap_skip_all "needs root"; exit "$KSFT_SKIP"; }
 [ -d "$ULP_CFG" ] || { ktap_skip_all "configfs not mounted at /sys/kernel/config"; exit "$KSFT_SKIP"; }
 # ULP_MODES: the values of rdma_rxe.sg_gaps_reg to run with (on, off)
-read -r -a modes <<<"${ULP_MODES:-on off}"
-ktap_set_plan $((${#modes[@]} * ULP_SCSI_CASES))
-
-trap ulp_cleanup EXIT
-for m in "${modes[@]}"; do
-	ulp_run_scsi iser "$m"
+passes=
+for m in ${ULP_MODES:-on off}; do
+	passes+="iser:$m "
 done
-ktap_print_msg "ran in $SECONDS s"
-ktap_finished
+ulp_main "$passes"

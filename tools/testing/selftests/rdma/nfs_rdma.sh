@@ -22,12 +22,8 @@ rxe_require ip rdma fio python3 timeout rpcbind rpc.nfsd rpc.mountd exportfs mou
 	{ ktap_skip_all "no nfsd in this kernel"; exit "$KSFT_SKIP"; }
 # ULP_NFS_PASSES: VERSION:MODE pairs, MODE the value of
 # rdma_rxe.sg_gaps_reg (on, off)
-read -r -a passes <<<"${ULP_NFS_PASSES:-4:on 3:on 4:off}"
-ktap_set_plan $((${#passes[@]} * ULP_NFS_CASES))
-
-trap ulp_cleanup EXIT
-for p in "${passes[@]}"; do
-	ulp_run_nfs "${p%%:*}" "${p#*:}"
+passes=
+for p in ${ULP_NFS_PASSES:-4:on 3:on 4:off}; do
+	passes+="nfs$p "
 done
-ktap_print_msg "ran in $SECONDS s"
-ktap_finished
+ulp_main "$passes"

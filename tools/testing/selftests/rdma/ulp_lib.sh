@@ -38,6 +38,7 @@ ULP_SRP_PORT=${ULP_SRP_PORT:-5555}
 ULP_SRP_OPTS=${ULP_SRP_OPTS:-sg_tablesize=64}
 ULP_NFS_PORT=20049
 ULP_EXPORT=/tmp/ulp-export
+ULP_SERVER_DIR=		# the server's copy of the files on ULP_MNT
 ULP_PIDS=()		# daemons this harness started, ended by PID
 
 # ulp_rxe_mode on|off: (re)create RXE_DEV with rdma_rxe.sg_gaps_reg=Y|N.
@@ -306,16 +307,24 @@ ulp_nfs_attach()
 		"$RXE_ADDR:$src" "$ULP_MNT" ||
 		{ ktap_print_msg "mount vers=$vers proto=rdma failed"; ULP_MNT=; return 1; }
 	ULP_FILE=$ULP_MNT/data
+	ULP_SERVER_DIR=$ULP_EXPORT
+}
+
+# ulp_mount_opts: the options of the mount on ULP_MNT, as the client
+# reports them (also printed).
+ulp_mount_opts()
+{
+	awk -v m="$ULP_MNT" '$2 == m { print $3 " " $4 }' /proc/mounts
 }
 
 # ulp_nfs_is_rdma: the mount's transport, as the client reports it.
 ulp_nfs_is_rdma()
 {
-	local line
+	local o
 
-	line=$(awk -v m="$ULP_MNT" '$2 == m' /proc/mounts)
-	ktap_print_msg "$line"
-	grep -q "proto=rdma" <<<"$line" && grep -q ",port=$ULP_NFS_PORT" <<<"$line"
+	o=$(ulp_mount_opts)
+	ktap_print_msg "$ULP_MNT: $o"
+	grep -q "proto=rdma" <<<"$o" && grep -q ",port=$ULP_NFS_PORT" <<<"$o"
 }
 
 ulp_nfs_detach()
@@ -326,21 +335,80 @@ ulp_nfs_detach()
 	ULP_MNT=
 }
 
-# ulp_nfs_checksums: the files read through the mount, after dropping the
-# client's caches, are those the server holds.
-ulp_nfs_checksums()
+# ulp_checksums: the files read through the mount, after dropping the
+# client's caches, are those the server holds (in ULP_SERVER_DIR).
+ulp_checksums()
 {
 	local c s
 
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
 	c=$(cd "$ULP_MNT" && md5sum -- *) || return 1
-	s=$(cd "$ULP_EXPORT" && md5sum -- *) || return 1
+	s=$(cd "$ULP_SERVER_DIR" && md5sum -- *) || return 1
 	ktap_print_msg "$(wc -l <<<"$c") files compared"
 	[ "$c" = "$s" ] && return 0
 	ktap_print_msg "checksums differ (client, then server):"
 	printf '%s\n' "$c" "$s" | sed 's/^/# /'
 	return 1
+}
+
+# SMB Direct: ksmbd (ksmbd-tools' ksmbd.mountd) sharing a tmpfs directory,
+# the cifs client mounting it with 'rdma'.
+ULP_SMB_SHARE=/tmp/ulp-smb
+ULP_SMB_ETC=/run/ulp-ksmbd
+
+ulp_smb_attach()
+{
+	local _
+
+	mkdir -p "$ULP_SMB_ETC" "$ULP_SMB_SHARE" || return 1
+	cat > "$ULP_SMB_ETC/ksmbd.conf" <<-EOF
+	[global]
+		server signing = disabled
+	[ulp]
+		path = $ULP_SMB_SHARE
+		read only = no
+		force user = root
+		store dos attributes = no
+	EOF
+	ksmbd.adduser -i "$ULP_SMB_ETC/ksmbdpwd.db" -c "$ULP_SMB_ETC/ksmbd.conf" \
+		-a ulp -p ulp-pass >/dev/null || return 1
+	if [ -z "$(pidof ksmbd.mountd)" ]; then
+		setsid ksmbd.mountd -n -c "$ULP_SMB_ETC/ksmbd.conf" \
+			-u "$ULP_SMB_ETC/ksmbdpwd.db" >/tmp/ulp-ksmbd.log 2>&1 &
+		ULP_PIDS+=($!)
+	fi
+	rxe_wait_listen 445 || { ktap_print_msg "ksmbd does not listen"; return 1; }
+	ULP_MNT=/tmp/ulp-mnt
+	mkdir -p "$ULP_MNT"
+	for _ in 1 2 3; do
+		timeout 120 mount -t cifs "//$RXE_ADDR/ulp" "$ULP_MNT" \
+			-o rdma,vers=3.1.1,username=ulp,password=ulp-pass && break
+		sleep 2
+	done
+	mountpoint -q "$ULP_MNT" ||
+		{ ktap_print_msg "mount -t cifs -o rdma failed"; ULP_MNT=; return 1; }
+	ULP_FILE=$ULP_MNT/data
+	ULP_SERVER_DIR=$ULP_SMB_SHARE
+}
+
+# ulp_smb_is_rdma: the mount runs over SMB Direct.
+ulp_smb_is_rdma()
+{
+	local o
+
+	o=$(ulp_mount_opts)
+	ktap_print_msg "$ULP_MNT: $o"
+	grep -q ',rdma' <<<"$o" || return 1
+	grep -qi 'SMBDirect' /proc/fs/cifs/DebugData
+}
+
+ulp_smb_detach()
+{
+	[ -n "$ULP_MNT" ] || return 0
+	rm -f "$ULP_MNT"/*
+	timeout 60 umount "$ULP_MNT" || return 1
+	ULP_MNT=
 }
 
 # ulp_attach TRANSPORT / ulp_detach
@@ -352,6 +420,7 @@ ulp_attach()
 	srp) ulp_srp_attach ;;
 	nfs4) ulp_nfs_attach 4.2 ;;
 	nfs3) ulp_nfs_attach 3 ;;
+	smb) ulp_smb_attach ;;
 	*) ktap_print_msg "unknown transport $1"; return 1 ;;
 	esac
 }
@@ -364,6 +433,7 @@ ulp_detach()
 	iser) ulp_iser_detach || rc=1 ;;
 	srp) ulp_srp_detach || rc=1 ;;
 	nfs*) ulp_nfs_detach || rc=1 ;;
+	smb) ulp_smb_detach || rc=1 ;;
 	esac
 	ULP_TRANSPORT=
 	ULP_BLK=
@@ -452,6 +522,8 @@ ulp_cleanup()
 	ulp_iser_detach >/dev/null 2>&1
 	ulp_srp_detach >/dev/null 2>&1
 	ulp_nfs_server_down
+	command -v ksmbd.control >/dev/null && [ -n "$(pidof ksmbd.mountd)" ] &&
+		ksmbd.control -s >/dev/null 2>&1
 	for p in "${ULP_PIDS[@]}"; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
@@ -570,21 +642,27 @@ ulp_run_scsi()
 	ulp_end "$m"
 }
 
-ulp_nfs_path()
+# ulp_fs_path MODE: the mount runs over RDMA and the ULP's MRs are those
+# of MODE.
+ulp_fs_path()
 {
-	ulp_nfs_is_rdma && ulp_expect_mrs "$1"
+	case $ULP_TRANSPORT in
+	nfs*) ulp_nfs_is_rdma ;;
+	smb) ulp_smb_is_rdma ;;
+	esac && ulp_expect_mrs "$1"
 }
 
-ULP_NFS_CASES=8
+ULP_FS_CASES=8
 
-# ulp_run_nfs VERSION MODE: ULP_NFS_CASES tests.
-ulp_run_nfs()
+# ulp_run_fs TRANSPORT MODE: ULP_FS_CASES tests of a network filesystem
+# (nfs4, nfs3, smb).
+ulp_run_fs()
 {
-	local t=nfs$1 m=$2 aio=(--ioengine=libaio --direct=1 --rw=randwrite)
+	local t=$1 m=$2 aio=(--ioengine=libaio --direct=1 --rw=randwrite)
 
 	ulp_begin "$m" "$t"
-	ulp_case "sg_gaps_reg $m: $t mount is RDMA, MR kinds" \
-		ulp_nfs_path "$m"
+	ulp_case "sg_gaps_reg $m: $t mount runs over RDMA, MR kinds" \
+		ulp_fs_path "$m"
 	ulp_case "sg_gaps_reg $m: $t fio verify, O_DIRECT 4k, queue depth 1, buffers 512 bytes into a page" \
 		ulp_fio "$t-4k" "${aio[@]}" --bs=4k --iodepth=1 --iomem_align=512
 	ulp_case "sg_gaps_reg $m: $t fio verify, O_DIRECT 64k, queue depth 8, buffers 512 bytes into a page" \
@@ -594,6 +672,31 @@ ulp_run_nfs()
 	ulp_case "sg_gaps_reg $m: $t gappy O_DIRECT iovecs, bytes checked" \
 		ulp_gappy_path "$m"
 	ulp_case "sg_gaps_reg $m: $t files equal on client and server after drop_caches" \
-		ulp_nfs_checksums
+		ulp_checksums
 	ulp_end "$m"
+}
+
+# ulp_main PASSES: the whole test, one pass per TRANSPORT:MODE word.
+ulp_main()
+{
+	local passes p t n=0
+
+	read -r -a passes <<<"$1"
+	for p in "${passes[@]}"; do
+		case ${p%%:*} in
+		iser|srp) n=$((n + ULP_SCSI_CASES)) ;;
+		*) n=$((n + ULP_FS_CASES)) ;;
+		esac
+	done
+	ktap_set_plan $n
+	trap ulp_cleanup EXIT
+	for p in "${passes[@]}"; do
+		t=${p%%:*}
+		case $t in
+		iser|srp) ulp_run_scsi "$t" "${p#*:}" ;;
+		*) ulp_run_fs "$t" "${p#*:}" ;;
+		esac
+	done
+	ktap_print_msg "ran in $SECONDS s"
+	ktap_finished
 }
