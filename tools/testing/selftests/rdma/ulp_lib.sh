@@ -151,7 +151,7 @@ ulp_scsi_disk()
 
 ulp_iser_attach()
 {
-	local tpg=$ULP_CFG/iscsi/$ULP_IQN/tpgt_1 np host
+	local tpg=$ULP_CFG/iscsi/$ULP_IQN/tpgt_1 host found _
 
 	ulp_rd_create || return 1
 	mkdir -p "$tpg/lun/lun_0" "$tpg/np/$RXE_ADDR:3260" || return 1
@@ -174,9 +174,14 @@ ulp_iser_attach()
 	# its own session: iscsid signals its process group when it ends
 	setsid iscsid -n -f >/tmp/ulp-iscsid.log 2>&1 &
 	ULP_PIDS+=($!)
-	sleep 0.5
-	timeout 60 iscsiadm -m discovery -t sendtargets -p "$RXE_ADDR:3260" \
-		-I iser >/dev/null || { ktap_print_msg "iSER discovery failed"; return 1; }
+	# discovery goes through iscsid: retry while it starts
+	for _ in 1 2 3 4 5; do
+		found=0
+		timeout 60 iscsiadm -m discovery -t sendtargets \
+			-p "$RXE_ADDR:3260" -I iser >/dev/null 2>&1 && { found=1; break; }
+		sleep 1
+	done
+	[ $found = 1 ] || { ktap_print_msg "iSER discovery failed"; return 1; }
 	timeout 90 iscsiadm -m node -T "$ULP_IQN" -p "$RXE_ADDR:3260" -I iser \
 		--login >/dev/null || { ktap_print_msg "iSER login failed"; return 1; }
 	host=$(ulp_wait_path "/sys/class/iscsi_session/session*/device") ||
@@ -280,7 +285,7 @@ ulp_nfs_server_up()
 	echo 10 > /proc/fs/nfsd/nfsv4gracetime
 	setsid rpcbind -f -w >/dev/null 2>&1 &
 	ULP_PIDS+=($!)
-	sleep 0.3
+	rxe_wait_listen 111 || { ktap_print_msg "rpcbind does not listen"; return 1; }
 	exportfs -o rw,no_root_squash,fsid=0,insecure,no_subtree_check \
 		"192.0.2.0/24:$ULP_EXPORT" || return 1
 	setsid rpc.mountd -F >/dev/null 2>&1 &
