@@ -20,9 +20,4 @@ ktap_print_header
 rxe_require ip rdma fio sg_dd python3 timeout iscsid iscsiadm
 [ "$(id -u)" = 0 ] || { ktap_skip_all "needs root"; exit "$KSFT_SKIP"; }
 [ -d "$ULP_CFG" ] || { ktap_skip_all "configfs not mounted at /sys/kernel/config"; exit "$KSFT_SKIP"; }
-# ULP_MODES: the values of rdma_rxe.sg_gaps_reg to run with (on, off)
-passes=
-for m in ${ULP_MODES:-on off}; do
-	passes+="iser:$m "
-done
-ulp_main "$passes"
+ulp_main "$(ulp_mode_passes iser)"

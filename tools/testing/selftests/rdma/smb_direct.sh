@@ -19,8 +19,4 @@ rxe_require ip rdma fio python3 timeout ss ksmbd.mountd ksmbd.adduser mount.cifs
 [ "$(id -u)" = 0 ] || { ktap_skip_all "needs root"; exit "$KSFT_SKIP"; }
 grep -qw cifs /proc/filesystems ||
 	{ ktap_skip_all "no cifs in this kernel"; exit "$KSFT_SKIP"; }
-passes=
-for m in ${ULP_MODES:-on off}; do
-	passes+="smb:$m "
-done
-ulp_main "$passes"
+ulp_main "$(ulp_mode_passes smb)"

@@ -11,8 +11,8 @@
 #   the transport:                ulp_attach iser|srp|nfs4|nfs3, ulp_detach
 #   the I/O:                      ulp_fio NAME FIO-OPTIONS...  (verify on)
 #                                 ulp_gappy NAME [ulp_io.py gappy options]
-#                                 ulp_sgio NAME  (SG_IO, byte-granular buffers)
-# and checks the path the ULP took with ulp_virt_boundary, ulp_mr_kinds and
+#                                 ulp_sgio       (SG_IO, byte-granular buffers)
+# and checks the path the ULP took with ulp_virt_boundary, ulp_expect_mrs and
 # the block layer's requests per I/O that ulp_gappy reports.
 #
 # ulp_attach sets ULP_BLK (sdX), ULP_SG (/dev/sgN) for the SCSI transports
@@ -59,31 +59,22 @@ ulp_rxe_mode()
 	rxe_netdev_up && rxe_dev_up
 }
 
-# ulp_mr_kinds: "<sg_gaps MRs> <other MRs>" on RXE_DEV.
-ulp_mr_kinds()
-{
-	local out all gaps
-
-	out=$(rdma -dd resource show mr dev "$RXE_DEV") || return 1
-	all=$(grep -c . <<<"$out")
-	gaps=$(grep -c 'kind sg_gaps' <<<"$out")
-	echo "$gaps $((all - gaps))"
-}
-
 # ulp_expect_mrs on|off: while attached, the ULP's MRs are SG_GAPS MRs
 # (on) or none of them is (off).
 ulp_expect_mrs()
 {
-	local k gaps other
+	local out all gaps
 
-	k=$(ulp_mr_kinds) || { ktap_print_msg "rdma resource show mr failed"; return 1; }
-	read -r gaps other <<<"$k"
-	ktap_print_msg "MRs on $RXE_DEV: $gaps SG_GAPS, $other other ($(rdma resource show mr dev "$RXE_DEV" |
-		grep -o 'comm \[[^]]*\]' | sort | uniq -c | tr -s ' \n' ' '))"
+	out=$(rdma -dd resource show mr dev "$RXE_DEV") ||
+		{ ktap_print_msg "rdma resource show mr failed"; return 1; }
+	all=$(grep -c . <<<"$out")
+	gaps=$(grep -c 'kind sg_gaps' <<<"$out")
+	ktap_print_msg "MRs on $RXE_DEV: $gaps SG_GAPS, $((all - gaps)) other ($(
+		grep -o 'comm \[[^]]*\]' <<<"$out" | sort | uniq -c | tr -s ' \n' ' '))"
 	if [ "$1" = on ]; then
 		[ "$gaps" -gt 0 ]
 	else
-		[ "$gaps" = 0 ] && [ "$other" -gt 0 ]
+		[ "$gaps" = 0 ] && [ "$all" -gt 0 ]
 	fi
 }
 
@@ -333,7 +324,8 @@ ulp_nfs_is_rdma()
 	grep -q "proto=rdma" <<<"$o" && grep -q ",port=$ULP_NFS_PORT" <<<"$o"
 }
 
-ulp_nfs_detach()
+# ulp_fs_detach: empty and unmount the NFS or SMB mount.
+ulp_fs_detach()
 {
 	[ -n "$ULP_MNT" ] || return 0
 	rm -f "$ULP_MNT"/*
@@ -411,14 +403,6 @@ ulp_smb_is_rdma()
 	grep -qi 'SMBDirect' /proc/fs/cifs/DebugData
 }
 
-ulp_smb_detach()
-{
-	[ -n "$ULP_MNT" ] || return 0
-	rm -f "$ULP_MNT"/*
-	timeout 60 umount "$ULP_MNT" || return 1
-	ULP_MNT=
-}
-
 # ulp_attach TRANSPORT / ulp_detach
 ulp_attach()
 {
@@ -440,8 +424,7 @@ ulp_detach()
 	case $ULP_TRANSPORT in
 	iser) ulp_iser_detach || rc=1 ;;
 	srp) ulp_srp_detach || rc=1 ;;
-	nfs*) ulp_nfs_detach || rc=1 ;;
-	smb) ulp_smb_detach || rc=1 ;;
+	nfs*|smb) ulp_fs_detach || rc=1 ;;
 	esac
 	ULP_TRANSPORT=
 	ULP_BLK=
@@ -487,8 +470,9 @@ ulp_gappy()
 	local name=$1 out rc stat=()
 
 	shift
-	[ -n "$ULP_BLK" ] && stat=(--stat "/sys/block/$ULP_BLK/stat")
-	if [ -z "$ULP_BLK" ]; then
+	if [ -n "$ULP_BLK" ]; then
+		stat=(--stat "/sys/block/$ULP_BLK/stat")
+	else
 		# a file: make it first, O_DIRECT does not extend it well
 		truncate -s 8M "$(ulp_target "$name")" || return 1
 	fi
@@ -696,6 +680,18 @@ ulp_run_fs()
 	ulp_case "sg_gaps_reg $m: $t files equal on client and server after drop_caches" \
 		ulp_checksums
 	ulp_end "$m"
+}
+
+# ulp_mode_passes TRANSPORT: "TRANSPORT:MODE ..." for each MODE in
+# ULP_MODES (the values of rdma_rxe.sg_gaps_reg to run with; default
+# "on off").
+ulp_mode_passes()
+{
+	local m
+
+	for m in ${ULP_MODES:-on off}; do
+		printf '%s:%s ' "$1" "$m"
+	done
 }
 
 # ulp_main PASSES: the whole test, one pass per TRANSPORT:MODE word.
