@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * Indirect memory registration (IB_MR_TYPE_INDIRECT) over KLM mkeys.
+ *
+ * An indirect MR is the KLM-mode mkey that IB_MR_TYPE_SG_GAPS already
+ * uses: one KLM {byte count, key, address} per entry, laid end to end by
+ * the device from the mkey's start address.  Mapping only writes the KLM
+ * array (the staged list); IB_WR_REG_MR posts the usual fast-registration
+ * UMR, which copies the KLMs into the mkey, inline in the WQE when they
+ * fit and through a pointer to the array otherwise (set_reg_wr()).  What
+ * the device translates therefore changes only when that UMR executes,
+ * and a REG_MR without a new map installs the same list again.  The
+ * contract is Documentation/infiniband/indirect_mr.rst.
+ */
+
+#include <rdma/ib_verbs.h>
+
+#include "mlx5_ib.h"
+#include "indirect.h"
+
+/**
+ * mlx5_ib_klms_from_sge() - Build the KLM array of an entry list
+ * @klms: room for @nents KLMs
+ * @sge: the entries, validated by the core
+ * @nents: number of entries
+ *
+ * The KLM builder of indirect MRs: a pure function of its arguments, one
+ * KLM per entry in list order.
+ */
+void mlx5_ib_klms_from_sge(struct mlx5_klm *klms, const struct ib_sge *sge,
+			   int nents)
+{
+	int i;
+
+	for (i = 0; i < nents; i++)
+		mlx5_ib_set_klm(&klms[i], sge[i].addr, sge[i].length,
+				sge[i].lkey);
+}
+
+/**
+ * mlx5_ib_indirect_caps() - Advertise indirect registration
+ * @dev: the device, its capabilities queried
+ * @props: the attributes being filled in by mlx5_ib_query_device()
+ *
+ * Indirect MRs need what SG_GAPS MRs need (imaicl: KLM-mode mkeys that
+ * UMR may update, the gate of IBK_SG_GAPS_REG), what IB_WR_REG_MR needs
+ * (a UMR that may change the entity size, the gate of
+ * IB_DEVICE_MEM_MGT_EXTENSIONS) and a UMR that may modify an indirect
+ * mkey (umr_indirect_mkey_disabled clear).  The list length is what the
+ * device maps in one mkey (log_max_klm_list_size) and what one UMR can
+ * carry (MLX5_IB_INDIRECT_MAX_KLMS).
+ */
+void mlx5_ib_indirect_caps(struct mlx5_ib_dev *dev,
+			   struct ib_device_attr *props)
+{
+	struct mlx5_core_dev *mdev = dev->mdev;
+
+	if (!MLX5_CAP_GEN(mdev, imaicl) ||
+	    MLX5_CAP_GEN(mdev, umr_modify_entity_size_disabled) ||
+	    MLX5_CAP_GEN(mdev, umr_indirect_mkey_disabled))
+		return;
+	props->kernel_cap_flags |= IBK_INDIRECT_REG;
+	props->max_indirect_reg_list_len =
+		min_t(u32, 1U << MLX5_CAP_GEN(mdev, log_max_klm_list_size),
+		      MLX5_IB_INDIRECT_MAX_KLMS);
+}
+
+static void mlx5_ib_descs_for_cpu(struct mlx5_ib_mr *mr)
+{
+	ib_dma_sync_single_for_cpu(mr->ibmr.device, mr->desc_map,
+				   mr->desc_size * mr->max_descs,
+				   DMA_TO_DEVICE);
+}
+
+static void mlx5_ib_descs_for_device(struct mlx5_ib_mr *mr)
+{
+	ib_dma_sync_single_for_device(mr->ibmr.device, mr->desc_map,
+				      mr->desc_size * mr->max_descs,
+				      DMA_TO_DEVICE);
+}
+
+/**
+ * mlx5_ib_map_mr_sge() - The map_mr_sge operation: stage an entry list
+ * @ibmr: an IB_MR_TYPE_INDIRECT MR
+ * @sge: the entries, validated by the core (ib_map_mr_sge())
+ * @nents: number of entries, at most the MR's max_num_sg
+ * @iova: first address of the MR (the core stores it in @ibmr)
+ *
+ * Writes one KLM per entry.  The array is the MR's only staged list: the
+ * device copies it into the mkey when IB_WR_REG_MR executes, so a map
+ * while the MR is valid does not change what it translates.  Does not
+ * sleep.
+ *
+ * Return: @nents.
+ */
+int mlx5_ib_map_mr_sge(struct ib_mr *ibmr, const struct ib_sge *sge,
+		       int nents, u64 iova)
+{
+	struct mlx5_ib_mr *mr = to_mmr(ibmr);
+
+	mlx5_ib_descs_for_cpu(mr);
+	mlx5_ib_klms_from_sge(mr->descs, sge, nents);
+	mlx5_ib_descs_for_device(mr);
+	mr->mmkey.ndescs = nents;
+	return nents;
+}
+
+static int mlx5_ib_indirect_set_sge(struct ib_mr *ibmr,
+				    const struct ib_sge *sge)
+{
+	struct mlx5_ib_mr *mr = to_mmr(ibmr);
+
+	if (unlikely(mr->mmkey.ndescs == mr->max_descs))
+		return -ENOMEM;
+	mlx5_ib_klms_from_sge((struct mlx5_klm *)mr->descs + mr->mmkey.ndescs,
+			      sge, 1);
+	mr->mmkey.ndescs++;
+	return 0;
+}
+
+/**
+ * mlx5_ib_map_indirect_mr_sg() - map_mr_sg on an indirect MR
+ * @ibmr: an IB_MR_TYPE_INDIRECT MR
+ * @sg: DMA-mapped scatterlist
+ * @sg_nents: elements in @sg
+ * @sg_offset: bytes to skip in the first element, or NULL
+ *
+ * Goes through the core's ib_sg_to_sge(), so that an indirect MR maps a
+ * scatterlist exactly as an SG_GAPS MR does (one KLM per element under
+ * the PD's local_dma_lkey).  ib_sg_to_sge() fails only before it stores
+ * an entry, so a failed call leaves the previous KLMs, their count,
+ * mr->iova and mr->length as they were.
+ *
+ * Return: the number of elements mapped, or a negative errno.
+ */
+int mlx5_ib_map_indirect_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg,
+			       int sg_nents, unsigned int *sg_offset)
+{
+	struct mlx5_ib_mr *mr = to_mmr(ibmr);
+	int staged = mr->mmkey.ndescs;
+	int n;
+
+	mlx5_ib_descs_for_cpu(mr);
+	mr->mmkey.ndescs = 0;
+	n = ib_sg_to_sge(ibmr, sg, sg_nents, sg_offset,
+			 mlx5_ib_indirect_set_sge);
+	if (n < 0)
+		mr->mmkey.ndescs = staged;
+	mlx5_ib_descs_for_device(mr);
+	return n;
+}
+
+/**
+ * mlx5_ib_indirect_reg_check() - Checks of IB_WR_REG_MR the device lacks
+ * @qp: the QP the work request is posted on
+ * @wr: an IB_WR_REG_MR work request for an IB_MR_TYPE_INDIRECT MR
+ *
+ * The UMR names its mkey by the key in the WQE and rewrites whatever
+ * mkey that is; it checks neither that a list was staged nor the PD, and
+ * its start address and length are plain u64s.  Rule S4 of the contract
+ * makes these REG_MRs fail; they fail here, when posted.  A REG_MR of a
+ * valid MR is left to the device (MLX5_UMR_CHECK_NOT_FREE), which
+ * completes it in error.
+ *
+ * Return: 0, or -EINVAL if the MR was never mapped, @wr->key names
+ * another mkey, the MR's PD is not the QP's or the last byte of the MR
+ * (mr->iova + mr->length - 1) does not fit in a u64.
+ */
+int mlx5_ib_indirect_reg_check(struct mlx5_ib_qp *qp,
+			       const struct ib_reg_wr *wr)
+{
+	struct mlx5_ib_mr *mr = to_mmr(wr->mr);
+
+	if (!mr->mmkey.ndescs || !mr->ibmr.length)
+		return -EINVAL;
+	if (mlx5_base_mkey(wr->key) != mlx5_base_mkey(mr->mmkey.key))
+		return -EINVAL;
+	if (mr->ibmr.pd != qp->ibqp.pd)
+		return -EINVAL;
+	if (mr->ibmr.length - 1 > U64_MAX - mr->ibmr.iova)
+		return -EINVAL;
+	return 0;
+}

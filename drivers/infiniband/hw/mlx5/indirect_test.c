@@ -1,0 +1,1180 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * KUnit tests of mlx5 indirect MRs (indirect.c), with no device.
+ *
+ * The tests make an mlx5_ib_dev, a PD, an RC QP with a one-page send
+ * queue and KLM MRs in memory, and drive the driver's real code on them:
+ * ib_map_mr_sge() and ib_map_mr_sg() of the core call mlx5_ib_map_mr_sge()
+ * and mlx5_ib_map_mr_sg(), and IB_WR_REG_MR goes through
+ * mlx5_ib_post_send(), whose doorbell lands in memory.  The device is
+ * replaced by a decoder that reads the WQE as the device does, with the
+ * layouts of include/linux/mlx5/qp.h and mlx5_ifc.h (the mkey segment of
+ * a UMR is an mkc), and follows the UMR's translation: inline after the
+ * mkey segment, or through the descriptor pointer.  A device that uses
+ * virtual DMA (INFINIBAND_VIRT_DMA: no dma_device) has DMA addresses that
+ * are kernel addresses, so the pointer can be followed.
+ *
+ * mlx5_ib_indirect_klm: the KLMs, laid end to end from the mkey's start
+ * address, must translate every access into the same (key, address,
+ * length) segments as the core walker (ib_sge_walk()) for the same list,
+ * iova and access: seeded random lists from the distribution of the
+ * loopback stress suite (indirect_mr_lb_stress.c), longer lists, and
+ * fixed edge cases.  A mismatch prints the seed, the list and both
+ * segment lists.  Parameters: mlx5_ib.klm_seed, mlx5_ib.klm_lists.
+ *
+ * mlx5_ib_indirect_wqe: the UMR WQE of an indirect REG_MR field by field,
+ * the REG_MRs refused when posted, what other MR types do, and the
+ * capability.
+ */
+
+#include <kunit/test.h>
+#include <linux/mlx5/driver.h>
+#include <linux/mlx5/mlx5_ifc.h>
+#include <linux/mlx5/qp.h>
+#include <linux/prandom.h>
+#include <linux/scatterlist.h>
+#include <rdma/ib_sge_walk.h>
+
+#include "mlx5_ib.h"
+#include "umr.h"
+#include "wr.h"
+#include "indirect.h"
+
+static unsigned int klm_seed = 1;
+module_param(klm_seed, uint, 0444);
+MODULE_PARM_DESC(klm_seed, "seed of the random KLM conformance cases");
+
+static unsigned int klm_lists = 2000;
+module_param(klm_lists, uint, 0444);
+MODULE_PARM_DESC(klm_lists, "random lists of the KLM conformance case");
+
+#define T_QPN		0x00c0ff
+#define T_DMA_LKEY	0x00000500	/* pd->local_dma_lkey */
+#define T_MKEY		0x0012a300	/* the MR's mkey, key portion 0 */
+#define T_FAST_LKEY	0x00345677	/* a fast MR that entries may name */
+#define T_DMA_BASE	0x12345000ULL	/* DMA addresses of the DMA lkey */
+#define T_FAST_BASE	0x7f0000000000ULL /* iova of the fast MR */
+#define T_STALE		0xa5		/* what a used send queue holds */
+#define T_SQ_LOG	6		/* 64 WQE basic blocks: one page */
+
+/* The loopback stress suite's list distribution (indirect_mr_lb_stress.c) */
+#define T_RND_MAX_ENTRIES	8
+#define T_RND_MAX_ENTRY		1500
+#define T_RND_MEM		(3 * 4096)
+
+struct t_env {
+	struct kunit		*test;
+	struct mlx5_ib_dev	*dev;
+	struct mlx5_hca_cap	*cap;
+	struct mlx5_ib_pd	*pd;
+	struct mlx5_ib_pd	*pd2;
+	struct mlx5_ib_qp	*qp;
+	void			*sq_buf;
+	struct mlx5_buf_list	frag;
+	__be32			*dbr;
+	u64			*bf;
+	u64			vectors;
+};
+
+/* The WQE of a REG_MR, decoded as the device reads it. */
+struct t_umr {
+	/* control segment */
+	u8			opcode;
+	u8			opmod;
+	u16			wqe_index;
+	u32			qpn;
+	u8			ds;
+	u8			fm_ce_se;
+	u32			umr_mkey;
+	/* UMR control segment */
+	u8			flags;
+	u16			xlt_octowords;
+	u64			mkey_mask;
+	/* mkey segment, read as an mkc */
+	u8			free;
+	u8			access_mode;
+	u8			umr_en, a, rw, rr, lw, lr;
+	u32			mkc_qpn;
+	u8			mkey_7_0;
+	u8			en_rinval;
+	u64			start;
+	u64			len;
+	u32			xlt_size;
+	u8			log_page_size;
+	/* the translation */
+	bool			inl;
+	u64			ptr;
+	u32			ptr_bytes;
+	u32			ptr_lkey;
+	const struct mlx5_klm	*klm;
+	u32			nklm;
+};
+
+static void t_kvfree(void *p)
+{
+	kvfree(p);
+}
+
+static void *t_kvzalloc(struct kunit *test, size_t size)
+{
+	void *p = kvzalloc(size, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, t_kvfree, p), 0);
+	return p;
+}
+
+static void t_cap_set(struct t_env *e, bool imaicl, bool entity_disabled,
+		      bool indirect_disabled, u8 log_max_klm)
+{
+	void *c = e->cap->cur;
+
+	MLX5_SET(cmd_hca_cap, c, imaicl, imaicl);
+	MLX5_SET(cmd_hca_cap, c, umr_modify_entity_size_disabled,
+		 entity_disabled);
+	MLX5_SET(cmd_hca_cap, c, umr_indirect_mkey_disabled,
+		 indirect_disabled);
+	MLX5_SET(cmd_hca_cap, c, log_max_klm_list_size, log_max_klm);
+}
+
+static struct mlx5_ib_pd *t_pd(struct t_env *e, u32 pdn)
+{
+	struct mlx5_ib_pd *pd = kunit_kzalloc(e->test, sizeof(*pd), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(e->test, pd);
+	pd->ibpd.device = &e->dev->ib_dev;
+	pd->ibpd.local_dma_lkey = T_DMA_LKEY;
+	pd->pdn = pdn;
+	return pd;
+}
+
+static struct t_env *t_env_new(struct kunit *test)
+{
+	struct t_env *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	struct ib_device *ibdev;
+	struct mlx5_ib_qp *qp;
+	struct mlx5_sq_bfreg *bfreg;
+	unsigned int n = 1 << T_SQ_LOG;
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	e->test = test;
+	e->dev = t_kvzalloc(test, sizeof(*e->dev));
+	e->dev->mdev = t_kvzalloc(test, sizeof(*e->dev->mdev));
+	e->cap = t_kvzalloc(test, sizeof(*e->cap));
+	e->dev->mdev->caps.hca[MLX5_CAP_GENERAL] = e->cap;
+	t_cap_set(e, true, false, false, 16);
+
+	ibdev = &e->dev->ib_dev;
+	ibdev->ops.map_mr_sg = mlx5_ib_map_mr_sg;
+	ibdev->ops.map_mr_sge = mlx5_ib_map_mr_sge;
+	ibdev->attrs.max_mr_size = U64_MAX;
+	ibdev->attrs.kernel_cap_flags = IBK_SG_GAPS_REG;
+	mlx5_ib_indirect_caps(e->dev, &ibdev->attrs);
+	KUNIT_ASSERT_TRUE(test, ib_uses_virt_dma(ibdev));
+
+	e->pd = t_pd(e, 7);
+	e->pd2 = t_pd(e, 8);
+
+	qp = kunit_kzalloc(test, sizeof(*qp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, qp);
+	e->qp = qp;
+	qp->ibqp.device = ibdev;
+	qp->ibqp.pd = &e->pd->ibpd;
+	qp->ibqp.qp_type = IB_QPT_RC;
+	qp->type = IB_QPT_RC;
+	qp->trans_qp.base.mqp.qpn = T_QPN;
+	spin_lock_init(&qp->sq.lock);
+	qp->sq.wqe_cnt = n;
+	qp->sq.max_post = n;
+	qp->sq.wrid = kunit_kcalloc(test, n, sizeof(*qp->sq.wrid), GFP_KERNEL);
+	qp->sq.wr_data = kunit_kcalloc(test, n, sizeof(*qp->sq.wr_data),
+				       GFP_KERNEL);
+	qp->sq.w_list = kunit_kcalloc(test, n, sizeof(*qp->sq.w_list),
+				      GFP_KERNEL);
+	qp->sq.wqe_head = kunit_kcalloc(test, n, sizeof(*qp->sq.wqe_head),
+					GFP_KERNEL);
+	e->sq_buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	e->dbr = kunit_kcalloc(test, 2, sizeof(*e->dbr), GFP_KERNEL);
+	e->bf = kunit_kcalloc(test, 64, sizeof(*e->bf), GFP_KERNEL);
+	bfreg = kunit_kzalloc(test, sizeof(*bfreg), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, qp->sq.wrid && qp->sq.wr_data &&
+			  qp->sq.w_list && qp->sq.wqe_head && e->sq_buf &&
+			  e->dbr && e->bf && bfreg);
+	e->frag.buf = e->sq_buf;
+	e->frag.map = (uintptr_t)e->sq_buf;
+	mlx5_init_fbc(&e->frag, ilog2(MLX5_SEND_WQE_BB), T_SQ_LOG, &qp->sq.fbc);
+	qp->db.db = e->dbr;
+	/* the doorbell register: memory here */
+	bfreg->map = (void __iomem __force *)e->bf;
+	qp->bf.bfreg = bfreg;
+	qp->bf.buf_size = 256;
+	return e;
+}
+
+/* A kernel MR as __mlx5_ib_alloc_mr() makes it, minus the firmware. */
+static struct mlx5_ib_mr *t_mr(struct t_env *e, enum ib_mr_type type,
+			       u32 max_num_sg)
+{
+	struct mlx5_ib_mr *mr = kunit_kzalloc(e->test, sizeof(*mr), GFP_KERNEL);
+	bool mtt = type == IB_MR_TYPE_MEM_REG;
+
+	KUNIT_ASSERT_NOT_NULL(e->test, mr);
+	mr->ibmr.device = &e->dev->ib_dev;
+	mr->ibmr.pd = &e->pd->ibpd;
+	mr->ibmr.type = type;
+	mr->ibmr.max_num_sg = max_num_sg;
+	mr->max_descs = ALIGN(max_num_sg, 4);
+	mr->desc_size = mtt ? sizeof(struct mlx5_mtt) : sizeof(struct mlx5_klm);
+	mr->access_mode = mtt ? MLX5_MKC_ACCESS_MODE_MTT :
+				MLX5_MKC_ACCESS_MODE_KLMS;
+	mr->descs = t_kvzalloc(e->test, mr->max_descs * mr->desc_size);
+	memset(mr->descs, T_STALE, mr->max_descs * mr->desc_size);
+	mr->desc_map = (uintptr_t)mr->descs;	/* virtual DMA */
+	mr->mmkey.key = T_MKEY;
+	mr->ibmr.lkey = T_MKEY;
+	mr->ibmr.rkey = T_MKEY;
+	return mr;
+}
+
+/* Octowords of translation the mkey was created with (__mlx5_ib_alloc_mr) */
+static u32 t_mkey_octowords(struct mlx5_ib_mr *mr)
+{
+	return ALIGN(mr->ibmr.max_num_sg, 4) * mr->desc_size / 16;
+}
+
+/* Post @wr on an empty send queue; the WQE starts at the queue's start. */
+static int t_post(struct t_env *e, const struct ib_send_wr *wr,
+		  const struct ib_send_wr **bad)
+{
+	struct mlx5_ib_qp *qp = e->qp;
+
+	qp->sq.cur_post = 0;
+	qp->sq.head = 0;
+	qp->sq.tail = 0;
+	qp->sq.cur_edge = get_sq_edge(&qp->sq, 0);
+	qp->bf.offset = 0;
+	memset(e->sq_buf, T_STALE, PAGE_SIZE);
+	*bad = NULL;
+	return mlx5_ib_post_send(&qp->ibqp, wr, bad, false);
+}
+
+static int t_reg(struct t_env *e, struct mlx5_ib_mr *mr, u32 key, int access)
+{
+	struct ib_reg_wr wr = {
+		.wr.opcode = IB_WR_REG_MR,
+		.wr.send_flags = IB_SEND_SIGNALED,
+		.mr = &mr->ibmr,
+		.key = key,
+		.access = access,
+	};
+	const struct ib_send_wr *bad;
+
+	return t_post(e, &wr.wr, &bad);
+}
+
+/* Read the WQE at the start of the send queue as the device does. */
+static void t_decode(struct t_env *e, struct t_umr *u)
+{
+	struct kunit *test = e->test;
+	struct mlx5_wqe_ctrl_seg *ctrl = e->sq_buf;
+	struct mlx5_wqe_umr_ctrl_seg *umr = (void *)(ctrl + 1);
+	void *mkc = umr + 1;
+	u32 v;
+
+	memset(u, 0, sizeof(*u));
+	v = be32_to_cpu(ctrl->opmod_idx_opcode);
+	u->opcode = v & 0xff;
+	u->wqe_index = (v >> 8) & 0xffff;
+	u->opmod = v >> 24;
+	v = be32_to_cpu(ctrl->qpn_ds);
+	u->ds = v & MLX5_WQE_CTRL_DS_MASK;
+	u->qpn = v >> 8;
+	u->fm_ce_se = ctrl->fm_ce_se;
+	u->umr_mkey = be32_to_cpu(ctrl->umr_mkey);
+
+	u->flags = umr->flags;
+	u->xlt_octowords = be16_to_cpu(umr->xlt_octowords);
+	u->mkey_mask = be64_to_cpu(umr->mkey_mask);
+
+	u->free = MLX5_GET(mkc, mkc, free);
+	u->access_mode = MLX5_GET(mkc, mkc, access_mode_1_0) |
+			 MLX5_GET(mkc, mkc, access_mode_4_2) << 2;
+	u->umr_en = MLX5_GET(mkc, mkc, umr_en);
+	u->a = MLX5_GET(mkc, mkc, a);
+	u->rw = MLX5_GET(mkc, mkc, rw);
+	u->rr = MLX5_GET(mkc, mkc, rr);
+	u->lw = MLX5_GET(mkc, mkc, lw);
+	u->lr = MLX5_GET(mkc, mkc, lr);
+	u->mkc_qpn = MLX5_GET(mkc, mkc, qpn);
+	u->mkey_7_0 = MLX5_GET(mkc, mkc, mkey_7_0);
+	u->en_rinval = MLX5_GET(mkc, mkc, en_rinval);
+	u->start = MLX5_GET64(mkc, mkc, start_addr);
+	u->len = MLX5_GET64(mkc, mkc, len);
+	u->xlt_size = MLX5_GET(mkc, mkc, translations_octword_size);
+	u->log_page_size = MLX5_GET(mkc, mkc, log_page_size);
+
+	/* a KLM is one octoword: the UMR writes xlt_octowords of them */
+	u->nklm = u->xlt_octowords;
+	u->inl = u->flags & MLX5_UMR_INLINE;
+	if (u->inl) {
+		u->klm = (const void *)mkc + MLX5_ST_SZ_BYTES(mkc);
+		/* the WQE must hold them, in the page the test gave it */
+		KUNIT_ASSERT_LE(test, (void *)(u->klm + u->nklm) - e->sq_buf,
+				(long)PAGE_SIZE);
+	} else {
+		struct mlx5_wqe_data_seg *d = mkc + MLX5_ST_SZ_BYTES(mkc);
+
+		u->ptr = be64_to_cpu(d->addr);
+		u->ptr_bytes = be32_to_cpu(d->byte_count);
+		u->ptr_lkey = be32_to_cpu(d->lkey);
+		u->klm = (const struct mlx5_klm *)(uintptr_t)u->ptr;
+	}
+}
+
+/* The device's translation of [va, va + len): its segments, or -ERANGE. */
+static int t_device_walk(const struct t_umr *u, u64 va, u64 len,
+			 struct ib_sge_seg *seg, u32 max, u32 *nseg,
+			 char *why, size_t whylen)
+{
+	u64 off, pos = 0;
+	u32 i, k = 0;
+
+	*nseg = 0;
+	if (va < u->start || len > u->len || va - u->start > u->len - len)
+		return -ERANGE;	/* outside the mkey: the device refuses */
+	off = va - u->start;
+	for (i = 0; i < u->nklm && len; i++) {
+		u32 bc = be32_to_cpu(u->klm[i].bcount);
+		u64 in, take;
+
+		if (off >= pos + bc) {
+			pos += bc;
+			continue;
+		}
+		if (k == max) {
+			snprintf(why, whylen, "more than %u segments", max);
+			return -E2BIG;
+		}
+		in = off - pos;
+		take = min_t(u64, bc - in, len);
+		seg[k].index = i;
+		seg[k].lkey = be32_to_cpu(u->klm[i].key);
+		seg[k].addr = be64_to_cpu(u->klm[i].va) + in;
+		seg[k].len = take;
+		k++;
+		off += take;
+		len -= take;
+		pos += bc;
+	}
+	*nseg = k;
+	if (len) {
+		snprintf(why, whylen,
+			 "%llu bytes run past the %u KLMs of the translation",
+			 len, u->nklm);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+struct t_segs {
+	struct ib_sge_seg	*seg;
+	u32			max;
+	u32			n;
+};
+
+static int t_collect(const struct ib_sge_seg *seg, void *ctx)
+{
+	struct t_segs *s = ctx;
+
+	if (s->n == s->max)
+		return -E2BIG;
+	s->seg[s->n++] = *seg;
+	return 0;
+}
+
+/* One conformance check: what a test run compares with the walker. */
+struct t_conf {
+	struct t_env		*e;
+	const char		*what;	/* the case */
+	u32			seed;
+	u32			vec;	/* within the case */
+	const struct ib_sge	*sge;
+	u32			nents;
+	u64			iova;
+	struct ib_sge_list	*list;
+	struct t_umr		umr;
+	struct ib_sge_seg	*dseg, *wseg;
+	u32			max_segs;
+	u32			failures;
+};
+
+static void t_conf_init(struct t_conf *c, struct t_env *e, const char *what,
+			u32 max_entries)
+{
+	memset(c, 0, sizeof(*c));
+	c->e = e;
+	c->what = what;
+	c->max_segs = max_entries;
+	c->list = ib_sge_list_alloc(max_entries, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(e->test, c->list);
+	c->dseg = t_kvzalloc(e->test, max_entries * sizeof(*c->dseg));
+	c->wseg = t_kvzalloc(e->test, max_entries * sizeof(*c->wseg));
+}
+
+static void t_conf_done(struct t_conf *c)
+{
+	ib_sge_list_free(c->list);
+}
+
+static void t_print_segs(struct kunit *test, const char *who,
+			 const struct ib_sge_seg *s, u32 n, int rc)
+{
+	u32 i;
+
+	kunit_err(test, "    %s: rc %d, %u segments", who, rc, n);
+	for (i = 0; i < n && i < 8; i++)
+		kunit_err(test, "      [%u] entry %u key %#x addr %#llx len %u",
+			  i, s[i].index, s[i].lkey, s[i].addr, s[i].len);
+	if (n > 8)
+		kunit_err(test, "      ... %u more", n - 8);
+}
+
+/* Compare the device's and the walker's segments of [va, va + len). */
+static void t_check_access(struct t_conf *c, u64 va, u64 len)
+{
+	struct kunit *test = c->e->test;
+	struct t_segs ws = { .seg = c->wseg, .max = c->max_segs };
+	u32 dn, i;
+	char why[96] = "";
+	int drc, wrc;
+	bool same;
+
+	c->e->vectors++;
+	drc = t_device_walk(&c->umr, va, len, c->dseg, c->max_segs, &dn, why,
+			    sizeof(why));
+	/* the walker works on offsets from the iova the MR was posted with */
+	if (va < c->iova || va - c->iova > U64_MAX - len)
+		wrc = -ERANGE;
+	else
+		wrc = ib_sge_walk(c->list, va - c->iova, len, t_collect, &ws);
+
+	same = drc == wrc && dn == ws.n;
+	for (i = 0; same && i < dn; i++)
+		same = c->dseg[i].index == c->wseg[i].index &&
+		       c->dseg[i].lkey == c->wseg[i].lkey &&
+		       c->dseg[i].addr == c->wseg[i].addr &&
+		       c->dseg[i].len == c->wseg[i].len;
+	if (same)
+		return;
+
+	if (c->failures++ >= 3)
+		return;	/* the first few mismatches tell the story */
+	KUNIT_FAIL(test,
+		   "%s: vector %u (klm_seed=%u): the KLM translation differs from ib_sge_walk()",
+		   c->what, c->vec, c->seed);
+	kunit_err(test, "    list: %u entries, iova %#llx, mkey start %#llx len %llu, %u KLMs %s",
+		  c->nents, c->iova, c->umr.start, c->umr.len, c->umr.nklm,
+		  c->umr.inl ? "inline" : "by pointer");
+	for (i = 0; i < c->nents && i < 8; i++)
+		kunit_err(test, "      entry %u: key %#x addr %#llx len %u",
+			  i, c->sge[i].lkey, c->sge[i].addr, c->sge[i].length);
+	if (c->nents > 8)
+		kunit_err(test, "      ... %u more entries", c->nents - 8);
+	kunit_err(test, "    access: va %#llx len %llu (offset %lld)", va, len,
+		  (s64)(va - c->iova));
+	t_print_segs(test, "device (KLMs)", c->dseg, dn, drc);
+	if (why[0])
+		kunit_err(test, "      %s", why);
+	t_print_segs(test, "walker", c->wseg, ws.n, wrc);
+}
+
+/*
+ * Stage @sge through the core and the driver, post IB_WR_REG_MR at @iova
+ * and decode the WQE: what the device will translate.
+ */
+static int t_conf_list(struct t_conf *c, struct mlx5_ib_mr *mr,
+		       const struct ib_sge *sge, u32 nents, u64 iova)
+{
+	struct kunit *test = c->e->test;
+	int ret;
+
+	c->sge = sge;
+	c->nents = nents;
+	c->iova = iova;
+	ret = ib_map_mr_sge(&mr->ibmr, sge, nents, iova);
+	KUNIT_ASSERT_EQ_MSG(test, ret, (int)nents, "%s: ib_map_mr_sge",
+			    c->what);
+	KUNIT_ASSERT_EQ(test, ib_sge_list_set(c->list, sge, nents), 0);
+	ib_update_fast_reg_key(&mr->ibmr, ib_inc_rkey(mr->ibmr.rkey));
+	ret = t_reg(c->e, mr, mr->ibmr.rkey, IB_ACCESS_LOCAL_WRITE |
+		    IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_WRITE);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s: post REG_MR", c->what);
+	t_decode(c->e, &c->umr);
+	KUNIT_ASSERT_EQ(test, c->umr.opcode, MLX5_OPCODE_UMR);
+	return 0;
+}
+
+/* The access classes every list gets: whole, first, last, just outside. */
+static void t_conf_fixed_accesses(struct t_conf *c)
+{
+	u64 len = c->list->length;
+
+	t_check_access(c, c->iova, len);
+	t_check_access(c, c->iova, 1);
+	t_check_access(c, c->iova + len - 1, 1);
+	if (c->iova + len - 1 < U64_MAX)
+		t_check_access(c, c->iova + len - 1, 2);
+	if (c->iova)
+		t_check_access(c, c->iova - 1, 1);
+}
+
+/* splitmix64: seeds of nearby vectors give unrelated streams */
+static u64 t_mix(u64 x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static u32 t_below(struct rnd_state *r, u32 n)
+{
+	return prandom_u32_state(r) % n;
+}
+
+/*
+ * A list as the loopback stress suite draws it: 1 to 8 entries, a quarter
+ * of them 1 byte long and the others 1 to 1500, at byte offsets in 3
+ * pages under the DMA lkey or, one in three, in one page of a fast MR.
+ */
+static u32 t_rnd_stress_list(struct rnd_state *r, struct ib_sge *sge,
+			     u64 *iova)
+{
+	u32 n = 1 + t_below(r, T_RND_MAX_ENTRIES), i;
+
+	for (i = 0; i < n; i++) {
+		bool fast = t_below(r, 3) == 0;
+		u32 room = fast ? 4096 : T_RND_MEM;
+		u32 len = t_below(r, 4) ? 1 + t_below(r, T_RND_MAX_ENTRY) : 1;
+		u32 off = t_below(r, room - len + 1);
+
+		sge[i].addr = (fast ? T_FAST_BASE : T_DMA_BASE) + off;
+		sge[i].length = len;
+		sge[i].lkey = fast ? T_FAST_LKEY : T_DMA_LKEY;
+	}
+	*iova = (u64)t_below(r, 1 << 20) << 12 | t_below(r, 4096);
+	return n;
+}
+
+/* A random access inside the list (the stress suite's operations). */
+static void t_rnd_access(struct t_conf *c, struct rnd_state *r)
+{
+	u64 len = c->list->length;
+	u64 off = t_below(r, len);
+
+	t_check_access(c, c->iova + off, 1 + t_below(r, len - off));
+}
+
+static void klm_random_stress(struct kunit *test)
+{
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *mr = t_mr(e, IB_MR_TYPE_INDIRECT,
+				     T_RND_MAX_ENTRIES);
+	struct ib_sge sge[T_RND_MAX_ENTRIES];
+	struct rnd_state r;
+	struct t_conf c;
+	u32 l, k;
+
+	t_conf_init(&c, e, "random stress lists", T_RND_MAX_ENTRIES);
+	c.seed = klm_seed;
+	for (l = 0; l < klm_lists && c.failures < 3; l++) {
+		u64 iova;
+		u32 n;
+
+		prandom_seed_state(&r, t_mix((u64)klm_seed << 32 | l));
+		n = t_rnd_stress_list(&r, sge, &iova);
+		c.vec = l;
+		t_conf_list(&c, mr, sge, n, iova);
+		KUNIT_EXPECT_EQ(test, c.umr.inl, n <= 4);
+		t_conf_fixed_accesses(&c);
+		for (k = 0; k < 4; k++)
+			t_rnd_access(&c, &r);
+	}
+	kunit_info(test, "%llu vectors of %u lists compared with ib_sge_walk() (klm_seed=%u)",
+		   e->vectors, l, klm_seed);
+	t_conf_done(&c);
+}
+
+/* Longer lists, accesses spanning many entries. */
+static void klm_random_long(struct kunit *test)
+{
+	const u32 max = 512;
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *mr = t_mr(e, IB_MR_TYPE_INDIRECT, max);
+	struct ib_sge *sge = t_kvzalloc(test, max * sizeof(*sge));
+	u32 lists = max_t(u32, klm_lists / 10, 1);
+	struct rnd_state r;
+	struct t_conf c;
+	u32 l, i, k;
+
+	t_conf_init(&c, e, "random long lists", max);
+	c.seed = klm_seed;
+	for (l = 0; l < lists && c.failures < 3; l++) {
+		u32 n;
+		u64 iova;
+
+		prandom_seed_state(&r, t_mix((u64)~klm_seed << 32 | l));
+		n = 9 + t_below(&r, max - 8);
+		for (i = 0; i < n; i++) {
+			u32 shape = t_below(&r, 8);
+
+			sge[i].length = shape == 0 ? 1 :
+					shape < 6 ? 1 + t_below(&r, 4096) :
+					1 + t_below(&r, 1 << 20);
+			sge[i].addr = (u64)prandom_u32_state(&r) << 20 |
+				      t_below(&r, 1 << 20);
+			sge[i].lkey = t_below(&r, 2) ? T_DMA_LKEY :
+					T_FAST_LKEY + (i << 8);
+		}
+		iova = t_below(&r, 4) ? (u64)prandom_u32_state(&r) << 12 : 0;
+		c.vec = l;
+		t_conf_list(&c, mr, sge, n, iova);
+		KUNIT_EXPECT_FALSE(test, c.umr.inl);
+		t_conf_fixed_accesses(&c);
+		for (k = 0; k < 8; k++)
+			t_rnd_access(&c, &r);
+	}
+	kunit_info(test, "%llu vectors of %u lists compared with ib_sge_walk() (klm_seed=%u)",
+		   e->vectors, l, klm_seed);
+	t_conf_done(&c);
+}
+
+/* Fixed lists: the edges of the KLM layout. */
+struct t_edge {
+	const char	*name;
+	u32		nents;
+	u32		len;	/* of every entry; 0: 1 + i % 7 */
+	u64		iova;	/* ~0: the last byte of the list is U64_MAX */
+};
+
+static const struct t_edge t_edges[] = {
+	{ "one entry of one byte", 1, 1, 0 },
+	{ "4 entries: inline", 4, 3, 0x1000 },
+	{ "5 entries: by pointer", 5, 3, 0x1000 },
+	{ "64 one-byte entries", 64, 1, 0x2a },
+	{ "mixed small entries", 200, 0, 0xfff },
+	{ "entries of the largest length", 3, IB_INDIRECT_MAX_ENTRY_LEN, 0 },
+	{ "last byte at the top of the address space", 9, 0, ~0ULL },
+	{ "the longest list", MLX5_IB_INDIRECT_MAX_KLMS, 0, 0x10000 },
+};
+
+static void t_edge_desc(const struct t_edge *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(t_edge, t_edges, t_edge_desc);
+
+static void klm_edges(struct kunit *test)
+{
+	const struct t_edge *p = test->param_value;
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *mr = t_mr(e, IB_MR_TYPE_INDIRECT, p->nents);
+	struct ib_sge *sge = t_kvzalloc(test, p->nents * sizeof(*sge));
+	u64 total = 0, iova = p->iova, off;
+	struct t_conf c;
+	u32 i;
+
+	for (i = 0; i < p->nents; i++) {
+		sge[i].length = p->len ? p->len : 1 + i % 7;
+		sge[i].addr = T_DMA_BASE + 3 * (u64)i * sge[i].length + i;
+		sge[i].lkey = i % 3 ? T_DMA_LKEY : T_FAST_LKEY;
+		total += sge[i].length;
+	}
+	if (iova == ~0ULL)
+		iova = U64_MAX - total + 1;
+
+	t_conf_init(&c, e, p->name, p->nents);
+	t_conf_list(&c, mr, sge, p->nents, iova);
+	KUNIT_EXPECT_EQ(test, c.umr.inl, p->nents <= 4);
+	t_conf_fixed_accesses(&c);
+	/* every byte of short lists; entry boundaries of the others */
+	if (total <= 512) {
+		for (off = 0; off < total; off++)
+			t_check_access(&c, iova + off, total - off);
+	}
+	for (i = 0, off = 0; i < p->nents && i < 1024; i++) {
+		if (off)
+			t_check_access(&c, iova + off - 1, 2);
+		off += sge[i].length;
+	}
+	/* an access spanning half the list */
+	t_check_access(&c, iova + total / 4, total / 2);
+	kunit_info(test, "%llu vectors compared with ib_sge_walk()",
+		   e->vectors);
+	t_conf_done(&c);
+}
+
+/* Map @nsg elements from @r, with a random offset into the first. */
+static u32 t_rnd_sg(struct rnd_state *r, struct scatterlist *sg, u32 max,
+		    unsigned int *offset, struct ib_sge *sge)
+{
+	u32 n = 1 + t_below(r, max), i;
+
+	sg_init_table(sg, n);
+	for (i = 0; i < n; i++) {
+		u32 len = 1 + t_below(r, 8192);
+
+		sg_dma_address(&sg[i]) = T_DMA_BASE + ((u64)i << 16) +
+					 t_below(r, 4096);
+		sg_dma_len(&sg[i]) = len;
+		sge[i].addr = sg_dma_address(&sg[i]);
+		sge[i].length = len;
+		sge[i].lkey = T_DMA_LKEY;
+	}
+	*offset = t_below(r, sg_dma_len(&sg[0]));
+	sge[0].addr += *offset;
+	sge[0].length -= *offset;
+	return n;
+}
+
+/*
+ * ib_map_mr_sg() on an indirect MR (ib_sg_to_sge()) and on an SG_GAPS MR
+ * (mlx5_ib_sg_to_klms()) build the same KLMs, iova and length, and the
+ * indirect MR translates the scatterlist as the walker does.
+ */
+static void klm_scatterlist(struct kunit *test)
+{
+	const u32 max = 16;
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *ind = t_mr(e, IB_MR_TYPE_INDIRECT, max);
+	struct mlx5_ib_mr *gaps = t_mr(e, IB_MR_TYPE_SG_GAPS, max);
+	struct scatterlist sg[16];
+	struct ib_sge sge[16];
+	struct rnd_state r;
+	struct t_conf c;
+	u32 l, k;
+
+	t_conf_init(&c, e, "scatterlists", max);
+	c.seed = klm_seed;
+	for (l = 0; l < 200 && c.failures < 3; l++) {
+		unsigned int off, off2;
+		u32 n;
+		int got, got2;
+
+		prandom_seed_state(&r, t_mix((u64)klm_seed << 32 | l | 1u << 31));
+		n = t_rnd_sg(&r, sg, max, &off, sge);
+		off2 = off;
+		got = ib_map_mr_sg(&ind->ibmr, sg, n, &off, PAGE_SIZE);
+		got2 = ib_map_mr_sg(&gaps->ibmr, sg, n, &off2, PAGE_SIZE);
+		KUNIT_ASSERT_EQ(test, got, (int)n);
+		KUNIT_ASSERT_EQ(test, got2, (int)n);
+		KUNIT_EXPECT_EQ(test, ind->ibmr.iova, gaps->ibmr.iova);
+		KUNIT_EXPECT_EQ(test, ind->ibmr.length, gaps->ibmr.length);
+		KUNIT_EXPECT_EQ(test, ind->mmkey.ndescs, gaps->mmkey.ndescs);
+		KUNIT_EXPECT_EQ(test, off, 0);
+		KUNIT_EXPECT_EQ(test, off2, 0);
+		KUNIT_EXPECT_MEMEQ(test, ind->descs, gaps->descs,
+				   n * sizeof(struct mlx5_klm));
+
+		c.vec = l;
+		c.sge = sge;
+		c.nents = n;
+		c.iova = ind->ibmr.iova;
+		KUNIT_ASSERT_EQ(test, ib_sge_list_set(c.list, sge, n), 0);
+		KUNIT_ASSERT_EQ(test, t_reg(e, ind, ind->ibmr.rkey,
+					    IB_ACCESS_REMOTE_READ), 0);
+		t_decode(e, &c.umr);
+		t_conf_fixed_accesses(&c);
+		for (k = 0; k < 4; k++)
+			t_rnd_access(&c, &r);
+	}
+	kunit_info(test, "%llu vectors of %u scatterlists compared with ib_sge_walk() (klm_seed=%u)",
+		   e->vectors, l, klm_seed);
+	t_conf_done(&c);
+}
+
+/* A failed map leaves the KLMs, their count, iova and length unchanged. */
+static void klm_failed_map_keeps_list(struct kunit *test)
+{
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *mr = t_mr(e, IB_MR_TYPE_INDIRECT, 4);
+	struct ib_sge sge[5] = {
+		{ T_DMA_BASE + 1, 10, T_DMA_LKEY },
+		{ T_DMA_BASE + 100, 20, T_FAST_LKEY },
+		{ T_DMA_BASE + 300, 30, T_DMA_LKEY },
+		{ T_DMA_BASE + 600, 40, T_DMA_LKEY },
+		{ T_DMA_BASE + 900, 50, T_DMA_LKEY },
+	};
+	struct ib_sge bad[2] = {
+		{ T_DMA_BASE, 5, T_DMA_LKEY },
+		{ T_DMA_BASE + 50, 0, T_DMA_LKEY },
+	};
+	struct scatterlist sg[2];
+	unsigned int off;
+	u8 *snap = kunit_kzalloc(test, 4 * sizeof(struct mlx5_klm), GFP_KERNEL);
+	struct t_umr u;
+
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(&mr->ibmr, sge, 4, 0x5000), 4);
+	memcpy(snap, mr->descs, 4 * sizeof(struct mlx5_klm));
+
+	KUNIT_EXPECT_EQ(test, ib_map_mr_sge(&mr->ibmr, sge, 5, 0x9000), -E2BIG);
+	KUNIT_EXPECT_EQ(test, ib_map_mr_sge(&mr->ibmr, bad, 2, 0x9000), -EINVAL);
+	sg_init_table(sg, 2);
+	sg_dma_address(&sg[0]) = T_DMA_BASE;
+	sg_dma_len(&sg[0]) = 8;
+	sg_dma_address(&sg[1]) = T_DMA_BASE + 64;
+	sg_dma_len(&sg[1]) = 8;
+	off = 8;	/* not inside the first element */
+	KUNIT_EXPECT_EQ(test, ib_map_mr_sg(&mr->ibmr, sg, 2, &off, PAGE_SIZE),
+			-EINVAL);
+	sg_dma_len(&sg[0]) = 0;	/* an empty first element */
+	KUNIT_EXPECT_EQ(test, ib_map_mr_sg(&mr->ibmr, sg, 2, NULL, PAGE_SIZE),
+			-EINVAL);
+
+	KUNIT_EXPECT_EQ(test, mr->mmkey.ndescs, 4);
+	KUNIT_EXPECT_EQ(test, mr->ibmr.iova, 0x5000);
+	KUNIT_EXPECT_EQ(test, mr->ibmr.length, 100);
+	KUNIT_EXPECT_MEMEQ(test, mr->descs, snap, 4 * sizeof(struct mlx5_klm));
+	/* and REG_MR installs the list that was staged */
+	KUNIT_ASSERT_EQ(test, t_reg(e, mr, mr->ibmr.rkey, 0), 0);
+	t_decode(e, &u);
+	KUNIT_EXPECT_EQ(test, u.start, 0x5000);
+	KUNIT_EXPECT_EQ(test, u.len, 100);
+	KUNIT_EXPECT_TRUE(test, u.inl);
+	KUNIT_EXPECT_MEMEQ(test, u.klm, snap, 4 * sizeof(struct mlx5_klm));
+}
+
+static struct kunit_case mlx5_ib_indirect_klm_cases[] = {
+	KUNIT_CASE(klm_random_stress),
+	KUNIT_CASE(klm_random_long),
+	KUNIT_CASE_PARAM(klm_edges, t_edge_gen_params),
+	KUNIT_CASE(klm_scatterlist),
+	KUNIT_CASE(klm_failed_map_keeps_list),
+	{}
+};
+
+static struct kunit_suite mlx5_ib_indirect_klm_suite = {
+	.name = "mlx5_ib_indirect_klm",
+	.test_cases = mlx5_ib_indirect_klm_cases,
+};
+
+/* The UMR WQE of an indirect REG_MR, field by field. */
+struct t_wqe {
+	const char	*name;
+	u32		nents;
+	int		access;
+	u64		iova;
+};
+
+static const struct t_wqe t_wqes[] = {
+	{ "1 KLM inline, read only", 1, 0, 0 },
+	{ "3 KLMs inline, local write", 3, IB_ACCESS_LOCAL_WRITE, 0x1234 },
+	{ "4 KLMs inline, remote read and write", 4,
+	  IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_WRITE, 0xffff0000 },
+	{ "5 KLMs by pointer, all rights", 5,
+	  IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_READ |
+	  IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC, 7 },
+	{ "12 KLMs by pointer, remote read", 12, IB_ACCESS_REMOTE_READ, 0 },
+	{ "300 KLMs by pointer, remote write", 300,
+	  IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE, 1ULL << 40 },
+};
+
+static void t_wqe_desc(const struct t_wqe *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(t_wqe, t_wqes, t_wqe_desc);
+
+static void wqe_fields(struct kunit *test)
+{
+	const struct t_wqe *p = test->param_value;
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *mr = t_mr(e, IB_MR_TYPE_INDIRECT, p->nents);
+	struct ib_sge *sge = t_kvzalloc(test, p->nents * sizeof(*sge));
+	u32 i, key, octo = ALIGN(p->nents, 4);
+	u64 total = 0, mask;
+	struct t_umr u;
+	u8 ds;
+
+	for (i = 0; i < p->nents; i++) {
+		sge[i].addr = T_DMA_BASE + 1000 * i + i % 3;
+		sge[i].length = 1 + 17 * i;
+		sge[i].lkey = i & 1 ? T_FAST_LKEY : T_DMA_LKEY;
+		total += sge[i].length;
+	}
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(&mr->ibmr, sge, p->nents, p->iova),
+			(int)p->nents);
+	ib_update_fast_reg_key(&mr->ibmr, 0x3c);
+	key = mr->ibmr.rkey;
+	KUNIT_ASSERT_EQ(test, t_reg(e, mr, key, p->access), 0);
+	t_decode(e, &u);
+
+	/* control segment: a UMR naming the MR's mkey, fenced */
+	KUNIT_EXPECT_EQ(test, u.opcode, MLX5_OPCODE_UMR);
+	KUNIT_EXPECT_EQ(test, u.opmod, 0);
+	KUNIT_EXPECT_EQ(test, u.wqe_index, 0);
+	KUNIT_EXPECT_EQ(test, u.qpn, T_QPN);
+	KUNIT_EXPECT_EQ(test, u.umr_mkey, key);
+	KUNIT_EXPECT_TRUE(test, u.fm_ce_se & MLX5_WQE_CTRL_CQ_UPDATE);
+	/* ds: ctrl + UMR ctrl + mkey, then the KLMs or one data segment */
+	ds = (sizeof(struct mlx5_wqe_ctrl_seg) +
+	      sizeof(struct mlx5_wqe_umr_ctrl_seg) +
+	      sizeof(struct mlx5_mkey_seg)) / 16;
+	if (p->nents <= 4)
+		ds = ALIGN(ds + p->nents, 4);
+	else
+		ds += sizeof(struct mlx5_wqe_data_seg) / 16;
+	KUNIT_EXPECT_EQ(test, u.ds, ds);
+	KUNIT_EXPECT_EQ(test, e->qp->sq.cur_post, DIV_ROUND_UP(ds * 16, 64));
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(e->dbr[MLX5_SND_DBR]),
+			e->qp->sq.cur_post);
+
+	/* UMR control: translation size, mask, inline or not */
+	KUNIT_EXPECT_EQ(test, u.xlt_octowords, octo);
+	KUNIT_EXPECT_LE(test, u.xlt_octowords, t_mkey_octowords(mr));
+	KUNIT_EXPECT_EQ(test, !!(u.flags & MLX5_UMR_INLINE), p->nents <= 4);
+	KUNIT_EXPECT_TRUE(test, u.flags & MLX5_UMR_CHECK_NOT_FREE);
+	mask = MLX5_MKEY_MASK_LEN | MLX5_MKEY_MASK_PAGE_SIZE |
+	       MLX5_MKEY_MASK_START_ADDR | MLX5_MKEY_MASK_EN_RINVAL |
+	       MLX5_MKEY_MASK_KEY | MLX5_MKEY_MASK_LR | MLX5_MKEY_MASK_LW |
+	       MLX5_MKEY_MASK_RR | MLX5_MKEY_MASK_RW |
+	       MLX5_MKEY_MASK_SMALL_FENCE | MLX5_MKEY_MASK_FREE;
+	if (p->access & IB_ACCESS_REMOTE_ATOMIC)
+		mask |= MLX5_MKEY_MASK_A;
+	KUNIT_EXPECT_EQ(test, u.mkey_mask, mask);
+
+	/* mkey segment: KLM mode, valid, rights, key, range */
+	KUNIT_EXPECT_EQ(test, u.access_mode, MLX5_MKC_ACCESS_MODE_KLMS);
+	KUNIT_EXPECT_EQ(test, u.free, 0);
+	KUNIT_EXPECT_EQ(test, u.umr_en, 1);
+	KUNIT_EXPECT_EQ(test, u.lr, 1);
+	KUNIT_EXPECT_EQ(test, u.lw, !!(p->access & IB_ACCESS_LOCAL_WRITE));
+	KUNIT_EXPECT_EQ(test, u.rr, !!(p->access & IB_ACCESS_REMOTE_READ));
+	KUNIT_EXPECT_EQ(test, u.rw, !!(p->access & IB_ACCESS_REMOTE_WRITE));
+	KUNIT_EXPECT_EQ(test, u.a, !!(p->access & IB_ACCESS_REMOTE_ATOMIC));
+	KUNIT_EXPECT_EQ(test, u.mkc_qpn, 0xffffff);
+	KUNIT_EXPECT_EQ(test, u.mkey_7_0, key & 0xff);
+	KUNIT_EXPECT_EQ(test, u.en_rinval, 1);
+	KUNIT_EXPECT_EQ(test, u.start, p->iova);
+	KUNIT_EXPECT_EQ(test, u.len, total);
+	KUNIT_EXPECT_EQ(test, u.xlt_size, octo);
+	KUNIT_EXPECT_LE(test, u.xlt_size, t_mkey_octowords(mr));
+	KUNIT_EXPECT_EQ(test, u.log_page_size, 0);
+
+	/* the translation: one KLM per entry, in order */
+	if (!u.inl) {
+		KUNIT_EXPECT_EQ(test, u.ptr, (u64)mr->desc_map);
+		KUNIT_EXPECT_EQ(test, u.ptr_bytes, ALIGN(16 * p->nents, 64));
+		KUNIT_EXPECT_EQ(test, u.ptr_lkey, T_DMA_LKEY);
+	}
+	for (i = 0; i < p->nents; i++) {
+		KUNIT_EXPECT_EQ(test, be32_to_cpu(u.klm[i].bcount),
+				sge[i].length);
+		KUNIT_EXPECT_EQ(test, be32_to_cpu(u.klm[i].key), sge[i].lkey);
+		KUNIT_EXPECT_EQ(test, be64_to_cpu(u.klm[i].va), sge[i].addr);
+	}
+}
+
+/* The device takes the iova that mr->iova holds when REG_MR is posted. */
+static void wqe_iova_at_post(struct kunit *test)
+{
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *mr = t_mr(e, IB_MR_TYPE_INDIRECT, 2);
+	struct ib_sge sge[2] = {
+		{ T_DMA_BASE + 3, 100, T_DMA_LKEY },
+		{ T_DMA_BASE + 999, 28, T_DMA_LKEY },
+	};
+	struct t_umr u;
+
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(&mr->ibmr, sge, 2, 0x1000), 2);
+	mr->ibmr.iova = 0xabcd00000000ULL | 0x1000;	/* xprtrdma's xid */
+	KUNIT_ASSERT_EQ(test, t_reg(e, mr, mr->ibmr.rkey, 0), 0);
+	t_decode(e, &u);
+	KUNIT_EXPECT_EQ(test, u.start, 0xabcd00001000ULL);
+	KUNIT_EXPECT_EQ(test, u.len, 128);
+	/* a second REG_MR without a map installs the same list again */
+	mr->ibmr.iova = 0;
+	KUNIT_ASSERT_EQ(test, t_reg(e, mr, mr->ibmr.rkey, 0), 0);
+	t_decode(e, &u);
+	KUNIT_EXPECT_EQ(test, u.start, 0);
+	KUNIT_EXPECT_EQ(test, u.xlt_octowords, 4);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(u.klm[1].bcount), 28);
+}
+
+/* REG_MRs the driver refuses when posted (rule S4): nothing is posted. */
+enum t_refusal { T_NEVER_MAPPED, T_OTHER_MKEY, T_OTHER_PD, T_WRAPS,
+		 T_ACCEPT_KEY_PORTION };
+
+struct t_refuse {
+	const char	*name;
+	enum t_refusal	what;
+};
+
+static const struct t_refuse t_refusals[] = {
+	{ "never mapped", T_NEVER_MAPPED },
+	{ "key of another mkey", T_OTHER_MKEY },
+	{ "MR of another PD than the QP's", T_OTHER_PD },
+	{ "iova + length - 1 wraps", T_WRAPS },
+	{ "a new key portion is accepted", T_ACCEPT_KEY_PORTION },
+};
+
+static void t_refuse_desc(const struct t_refuse *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(t_refuse, t_refusals, t_refuse_desc);
+
+static void wqe_refused_at_post(struct kunit *test)
+{
+	const struct t_refuse *p = test->param_value;
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *mr = t_mr(e, IB_MR_TYPE_INDIRECT, 2);
+	struct ib_sge sge[2] = {
+		{ T_DMA_BASE, 100, T_DMA_LKEY },
+		{ T_DMA_BASE + 4096, 100, T_DMA_LKEY },
+	};
+	struct ib_reg_wr wr = {
+		.wr.opcode = IB_WR_REG_MR,
+		.mr = &mr->ibmr,
+		.key = T_MKEY,
+	};
+	const struct ib_send_wr *bad;
+	int ret;
+
+	if (p->what != T_NEVER_MAPPED)
+		KUNIT_ASSERT_EQ(test, ib_map_mr_sge(&mr->ibmr, sge, 2, 0), 2);
+	switch (p->what) {
+	case T_OTHER_MKEY:
+		wr.key = T_MKEY + 0x100;
+		break;
+	case T_OTHER_PD:
+		mr->ibmr.pd = &e->pd2->ibpd;
+		break;
+	case T_WRAPS:
+		mr->ibmr.iova = U64_MAX - 198;	/* the last byte is U64_MAX + 1 */
+		break;
+	case T_ACCEPT_KEY_PORTION:
+		wr.key = T_MKEY | 0xfe;
+		break;
+	default:
+		break;
+	}
+	e->dbr[MLX5_SND_DBR] = cpu_to_be32(0x77);
+	ret = t_post(e, &wr.wr, &bad);
+	if (p->what == T_ACCEPT_KEY_PORTION) {
+		KUNIT_EXPECT_EQ(test, ret, 0);
+		KUNIT_EXPECT_EQ(test, e->qp->sq.cur_post, 3);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, bad, &wr.wr);
+	/* nothing the device could see: no WQE, no doorbell */
+	KUNIT_EXPECT_EQ(test, e->qp->sq.cur_post, 0);
+	KUNIT_EXPECT_EQ(test, e->qp->sq.head, 0);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(e->dbr[MLX5_SND_DBR]), 0x77);
+	KUNIT_EXPECT_EQ(test, e->qp->bf.offset, 0);
+}
+
+/* SG_GAPS and MEM_REG MRs post what they posted before. */
+static void wqe_other_types_unchanged(struct kunit *test)
+{
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *gaps = t_mr(e, IB_MR_TYPE_SG_GAPS, 8);
+	struct mlx5_ib_mr *frwr = t_mr(e, IB_MR_TYPE_MEM_REG, 12);
+	struct scatterlist sg[3];
+	struct t_umr u;
+	u32 i;
+
+	/* an SG_GAPS MR is not checked by the driver: never mapped posts */
+	KUNIT_EXPECT_EQ(test, t_reg(e, gaps, gaps->ibmr.rkey, 0), 0);
+
+	/* a page list: MTT mode, page size, 8-byte MTTs */
+	sg_init_table(sg, 3);
+	for (i = 0; i < 3; i++) {
+		sg_dma_address(&sg[i]) = T_DMA_BASE + 0x10000 * i;
+		sg_dma_len(&sg[i]) = 2 * PAGE_SIZE;
+	}
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sg(&frwr->ibmr, sg, 3, NULL,
+					   PAGE_SIZE), 3);
+	KUNIT_ASSERT_EQ(test, frwr->mmkey.ndescs, 6);
+	KUNIT_ASSERT_EQ(test, t_reg(e, frwr, frwr->ibmr.rkey,
+				    IB_ACCESS_REMOTE_READ), 0);
+	t_decode(e, &u);
+	KUNIT_EXPECT_EQ(test, u.access_mode, MLX5_MKC_ACCESS_MODE_MTT);
+	KUNIT_EXPECT_EQ(test, u.log_page_size, PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, u.start, T_DMA_BASE);
+	KUNIT_EXPECT_EQ(test, u.len, 6 * PAGE_SIZE);
+	/* 6 MTTs of 8 bytes: 64 bytes, 4 octowords, as before */
+	KUNIT_EXPECT_EQ(test, u.xlt_octowords, 4);
+	KUNIT_EXPECT_EQ(test, u.xlt_size, ALIGN(6, 8) >> 1);
+	KUNIT_EXPECT_TRUE(test, u.inl);
+	for (i = 0; i < 6; i++)
+		KUNIT_EXPECT_EQ(test, be64_to_cpu(((__be64 *)u.klm)[i]),
+				(T_DMA_BASE + 0x10000 * (i / 2) +
+				 PAGE_SIZE * (i % 2)) | MLX5_EN_RD | MLX5_EN_WR);
+}
+
+/* Who advertises IBK_INDIRECT_REG, and how long a list may be. */
+struct t_caps {
+	const char	*name;
+	bool		imaicl, entity_disabled, indirect_disabled;
+	u8		log_max_klm;
+	bool		indirect;
+	u32		max_len;
+};
+
+static const struct t_caps t_capss[] = {
+	{ "KLM mkeys, UMR may modify them", 1, 0, 0, 16, 1,
+	  MLX5_IB_INDIRECT_MAX_KLMS },
+	{ "short KLM lists", 1, 0, 0, 10, 1, 1024 },
+	{ "longer KLM lists than one UMR carries", 1, 0, 0, 20, 1,
+	  MLX5_IB_INDIRECT_MAX_KLMS },
+	{ "no indirect mkeys (imaicl)", 0, 0, 0, 16, 0, 0 },
+	{ "UMR cannot change the entity size", 1, 1, 0, 16, 0, 0 },
+	{ "UMR cannot modify indirect mkeys", 1, 0, 1, 16, 0, 0 },
+};
+
+static void t_caps_desc(const struct t_caps *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(t_caps, t_capss, t_caps_desc);
+
+static void caps_advertised(struct kunit *test)
+{
+	const struct t_caps *p = test->param_value;
+	struct t_env *e = t_env_new(test);
+	struct ib_device_attr attr = {};
+
+	KUNIT_EXPECT_EQ(test, MLX5_IB_INDIRECT_MAX_KLMS, 65532);
+	t_cap_set(e, p->imaicl, p->entity_disabled, p->indirect_disabled,
+		  p->log_max_klm);
+	mlx5_ib_indirect_caps(e->dev, &attr);
+	KUNIT_EXPECT_EQ(test, !!(attr.kernel_cap_flags & IBK_INDIRECT_REG),
+			p->indirect);
+	KUNIT_EXPECT_EQ(test, attr.max_indirect_reg_list_len, p->max_len);
+	/* the longest list fits one UMR's 16-bit octoword count */
+	KUNIT_EXPECT_LE(test, mlx5r_umr_get_xlt_octo(16ULL * p->max_len),
+			(u64)U16_MAX);
+}
+
+static struct kunit_case mlx5_ib_indirect_wqe_cases[] = {
+	KUNIT_CASE_PARAM(wqe_fields, t_wqe_gen_params),
+	KUNIT_CASE(wqe_iova_at_post),
+	KUNIT_CASE_PARAM(wqe_refused_at_post, t_refuse_gen_params),
+	KUNIT_CASE(wqe_other_types_unchanged),
+	KUNIT_CASE_PARAM(caps_advertised, t_caps_gen_params),
+	{}
+};
+
+static struct kunit_suite mlx5_ib_indirect_wqe_suite = {
+	.name = "mlx5_ib_indirect_wqe",
+	.test_cases = mlx5_ib_indirect_wqe_cases,
+};
+
+kunit_test_suites(&mlx5_ib_indirect_klm_suite, &mlx5_ib_indirect_wqe_suite);
