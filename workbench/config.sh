@@ -14,14 +14,23 @@ kmake allnoconfig >/dev/null
 	"$obj/.config" kernel/configs/kvm_guest.config "$@" >/dev/null)
 kmake olddefconfig >/dev/null
 bad=0
+# A later fragment overrides an earlier one (as merge_config.sh does):
+# check each symbol against the last fragment that sets it.
+declare -A want from
 for frag in "$@"; do
 	while IFS= read -r line; do
 		case "$line" in
-		CONFIG_*=n) sym=${line%%=*}
-			grep -q "^$sym=" "$obj/.config" && { echo "config: $frag: $line but got $(grep "^$sym=" "$obj/.config")" >&2; bad=1; } ;;
-		CONFIG_*=*) grep -qxF "$line" "$obj/.config" || {
-			echo "config: $frag: $line not met (got: $(grep "^${line%%=*}[= ]" "$obj/.config" || echo unset))" >&2; bad=1; } ;;
+		CONFIG_*=*) want[${line%%=*}]=$line; from[${line%%=*}]=$frag ;;
 		esac
 	done < "$frag"
+done
+for sym in "${!want[@]}"; do
+	line=${want[$sym]} frag=${from[$sym]}
+	case "$line" in
+	CONFIG_*=n)
+		grep -q "^$sym=" "$obj/.config" && { echo "config: $frag: $line but got $(grep "^$sym=" "$obj/.config")" >&2; bad=1; } ;;
+	*)	grep -qxF "$line" "$obj/.config" || {
+		echo "config: $frag: $line not met (got: $(grep "^$sym[= ]" "$obj/.config" || echo unset))" >&2; bad=1; } ;;
+	esac
 done
 [ $bad = 0 ] || { echo "config: unmet symbols (missing dependency?)" >&2; exit 1; }

@@ -668,12 +668,7 @@ static const struct t_edge t_edges[] = {
 	{ "the longest list", MLX5_IB_INDIRECT_MAX_KLMS, 0, 0x10000 },
 };
 
-static void t_edge_desc(const struct t_edge *p, char *desc)
-{
-	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(t_edge, t_edges, t_edge_desc);
+KUNIT_ARRAY_PARAM_DESC(t_edge, t_edges, name);
 
 static void klm_edges(struct kunit *test)
 {
@@ -881,12 +876,7 @@ static const struct t_wqe t_wqes[] = {
 	  IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE, 1ULL << 40 },
 };
 
-static void t_wqe_desc(const struct t_wqe *p, char *desc)
-{
-	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(t_wqe, t_wqes, t_wqe_desc);
+KUNIT_ARRAY_PARAM_DESC(t_wqe, t_wqes, name);
 
 static void wqe_fields(struct kunit *test)
 {
@@ -1021,12 +1011,7 @@ static const struct t_refuse t_refusals[] = {
 	{ "a new key portion is accepted", T_ACCEPT_KEY_PORTION },
 };
 
-static void t_refuse_desc(const struct t_refuse *p, char *desc)
-{
-	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(t_refuse, t_refusals, t_refuse_desc);
+KUNIT_ARRAY_PARAM_DESC(t_refuse, t_refusals, name);
 
 static void wqe_refused_at_post(struct kunit *test)
 {
@@ -1138,12 +1123,7 @@ static const struct t_caps t_capss[] = {
 	{ "UMR cannot modify indirect mkeys", 1, 0, 1, 16, 0, 0 },
 };
 
-static void t_caps_desc(const struct t_caps *p, char *desc)
-{
-	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(t_caps, t_capss, t_caps_desc);
+KUNIT_ARRAY_PARAM_DESC(t_caps, t_capss, name);
 
 static void caps_advertised(struct kunit *test)
 {
