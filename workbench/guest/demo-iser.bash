@@ -41,7 +41,8 @@ for mode in on off; do
 		[ $mode = on ] && gappy_ok=1
 	kill $sampler 2>/dev/null; wait $sampler 2>/dev/null
 	if [ -s /tmp/demo-mrs.txt ]; then
-		echo "# seen during the I/O: one SG_GAPS MR of ib_iser mapping a whole"
+		echo "# seen during the I/O: one indirect MR of ib_iser (reg_policy=auto"
+		echo "# takes it for lists a page list cannot map) mapping a whole"
 		echo "# gappy I/O, its entries staged by ib_map_mr_sg(), mrlen the bytes"
 		echo "# behind its one rkey (drv_entries is 0 once the target has"
 		echo "# invalidated it remotely at the end of the command):"
@@ -51,6 +52,11 @@ for mode in on off; do
 	fi
 	echo "\$ rdma -dd resource show mr dev rxe0 | head -n 2   # the ULP's MRs"
 	rdma -dd resource show mr dev rxe0 | head -n 2
+	echo "# how ib_iser registered the session's commands:"
+	echo "\$ iscsiadm -m session -r 1 -s | grep reg_"
+	for c in reg_dma_lkey reg_page_list reg_fallback reg_fallback_errors; do
+		echo "	$c: $(ulp_iser_stat $c)"
+	done
 	ulp_detach
 done
 ulp_cleanup

@@ -17,6 +17,14 @@ fio cannot make.
       start B bytes past a page boundary (byte granular, not 512-aligned),
       then compares the bytes.
 
+  ulp_io.py bench PATH --layout aligned|misaligned|gappy [--bs B] [--qd N]
+                       [--seconds S] [--span BYTES] [--stat /sys/block/sdX/stat]
+      O_DIRECT random reads of B bytes for S seconds by N processes, into a
+      page-aligned buffer, a buffer 512 bytes into a page, or B/4096 iovecs
+      of 4 KiB each 512 bytes into its own page (gappy).  Prints ios, iops,
+      MB/s, block-layer requests per I/O and CPU time per I/O (all CPUs,
+      from /proc/stat).  Measures only: the data is not checked.
+
 Output is '# ' diagnostics and 'key=value' result lines; a data mismatch is
 named ('data mismatch: ...') and the exit status is 1; a setup error exits 2.
 """
@@ -226,6 +234,77 @@ def sgio(args):
     return 0
 
 
+def bench_buffers(layout, bs):
+    """The iovecs of one read of bs bytes in the layout."""
+    if layout == 'gappy':
+        k, ln, off = bs // 4096, 4096, 512
+    else:
+        k, ln, off = 1, bs, 512 if layout == 'misaligned' else 0
+    stride = ((off + ln + PAGE - 1) // PAGE + 1) * PAGE
+    buf = mmap.mmap(-1, k * stride)
+    return [memoryview(buf)[i * stride + off:i * stride + off + ln]
+            for i in range(k)]
+
+
+def cpu_busy():
+    """Busy time of all CPUs, in clock ticks, from /proc/stat."""
+    with open('/proc/stat') as f:
+        t = [int(x) for x in f.readline().split()[1:]]
+    return sum(t) - t[3] - t[4]  # all but idle and iowait
+
+
+def bench(args):
+    if args.layout == 'gappy' and (args.bs % 4096 or args.bs < 4096):
+        print('# gappy needs --bs a multiple of 4096')
+        return 2
+    import random
+    import time
+    r, w = os.pipe()
+    s0 = read_stat(args.stat) if args.stat else None
+    c0, t0 = cpu_busy(), time.monotonic()
+    pids = []
+    for i in range(args.qd):
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            n = 0
+            try:
+                iov = bench_buffers(args.layout, args.bs)
+                fd = os.open(args.path, os.O_RDONLY | os.O_DIRECT)
+                rnd = random.Random(i)
+                blocks = args.span // args.bs
+                end = time.monotonic() + args.seconds
+                while time.monotonic() < end:
+                    off = rnd.randrange(blocks) * args.bs
+                    if os.preadv(fd, iov, off) != args.bs:
+                        break
+                    n += 1
+            except OSError:
+                n = -1
+            os.write(w, b'%d\n' % n)
+            os._exit(0)
+        pids.append(pid)
+    os.close(w)
+    for pid in pids:
+        os.waitpid(pid, 0)
+    t1, c1 = time.monotonic(), cpu_busy()
+    s1 = read_stat(args.stat) if args.stat else None
+    with os.fdopen(r) as f:
+        counts = [int(x) for x in f.read().split()]
+    if len(counts) != args.qd or min(counts) <= 0:
+        print('# a reader failed: %s' % counts)
+        return 2
+    ios, dt = sum(counts), t1 - t0
+    hz = os.sysconf('SC_CLK_TCK')
+    print('ios=%d' % ios)
+    print('iops=%.0f' % (ios / dt))
+    print('mbps=%.1f' % (ios * args.bs / dt / 1e6))
+    if args.stat:
+        print('req_per_io=%.2f' % ((s1[0] - s0[0]) / ios))
+    print('cpu_us_per_io=%.0f' % ((c1 - c0) * 1e6 / hz / ios))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -242,9 +321,18 @@ def main():
     s.add_argument('--lba', type=int, default=8192)
     s.add_argument('--blocks', type=int, default=67)
     s.add_argument('--misalign', type=int, default=1)
+    b = sub.add_parser('bench')
+    b.add_argument('path')
+    b.add_argument('--layout', required=True,
+                   choices=('aligned', 'misaligned', 'gappy'))
+    b.add_argument('--bs', type=int, default=65536)
+    b.add_argument('--qd', type=int, default=1)
+    b.add_argument('--seconds', type=float, default=2)
+    b.add_argument('--span', type=int, default=32 << 20)
+    b.add_argument('--stat')
     args = p.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
-    return gappy(args) if args.cmd == 'gappy' else sgio(args)
+    return {'gappy': gappy, 'sgio': sgio, 'bench': bench}[args.cmd](args)
 
 
 if __name__ == '__main__':

@@ -40,6 +40,10 @@ ULP_NFS_PORT=20049
 ULP_EXPORT=/tmp/ulp-export
 ULP_SERVER_DIR=		# the server's copy of the files on ULP_MNT
 ULP_PIDS=()		# daemons this harness started, ended by PID
+ULP_ISER_POLICY=auto	# ib_iser reg_policy of the pass (module parameter)
+ULP_MODE=		# rxe's mode of the pass: on|off
+ULP_DPL=0		# registrations of the last counted I/O: page list,
+ULP_DFB=0		# and fallback (iSER counters)
 
 # ulp_rxe_mode on|off: (re)create RXE_DEV with rdma_rxe.sg_gaps_reg=Y|N.
 # Only a device this test created can be re-created.
@@ -143,7 +147,15 @@ ulp_scsi_disk()
 ulp_iser_attach()
 {
 	local tpg=$ULP_CFG/iscsi/$ULP_IQN/tpgt_1 host found _
+	local pol=/sys/module/ib_iser/parameters/reg_policy
 
+	# ib_iser reads reg_policy (read-only) when it is loaded
+	if [ "$(cat $pol 2>/dev/null)" != "$ULP_ISER_POLICY" ]; then
+		modprobe -r ib_iser 2>/dev/null
+		modprobe ib_iser reg_policy="$ULP_ISER_POLICY" ||
+			{ ktap_print_msg "modprobe ib_iser reg_policy=$ULP_ISER_POLICY failed"; return 1; }
+		[ "$(cat $pol)" = "$ULP_ISER_POLICY" ] || return 1
+	fi
 	ulp_rd_create || return 1
 	mkdir -p "$tpg/lun/lun_0" "$tpg/np/$RXE_ADDR:3260" || return 1
 	ln -s "$ULP_RD" "$tpg/lun/lun_0/disk" || return 1
@@ -521,6 +533,9 @@ ulp_cleanup()
 	done
 	ULP_PIDS=()
 	mountpoint -q /etc/iscsi && umount /etc/iscsi
+	# ib_iser with another reg_policy than its default: unload it
+	[ "$(cat /sys/module/ib_iser/parameters/reg_policy 2>/dev/null)" != auto ] &&
+		modprobe -r ib_iser 2>/dev/null
 	mountpoint -q /proc/fs/nfsd && umount /proc/fs/nfsd
 	ulp_rd_remove 2>/dev/null
 	rxe_cleanup
@@ -555,23 +570,118 @@ ulp_begin()
 	ULP_UP=0
 	if ulp_rxe_mode "$1" && ulp_attach "$2"; then
 		ULP_UP=1
-		ktap_test_pass "sg_gaps_reg $1: $2 attached over $RXE_DEV"
+		ktap_test_pass "$(ulp_label "$1" "$2") attached over $RXE_DEV"
 	else
-		ktap_test_fail "sg_gaps_reg $1: $2 attached over $RXE_DEV"
+		ktap_test_fail "$(ulp_label "$1" "$2") attached over $RXE_DEV"
+	fi
+}
+
+# ulp_label MODE TRANSPORT: how the tests of a pass are named.
+ulp_label()
+{
+	if [ "$2" = iser ]; then
+		echo "sg_gaps_reg $1, reg_policy $ULP_ISER_POLICY: $2"
+	else
+		echo "sg_gaps_reg $1: $2"
 	fi
 }
 
 # ulp_end MODE: detach, and no MR is left on the device (one KTAP test).
 ulp_end()
 {
-	local t=$ULP_TRANSPORT
+	local l
 
+	l=$(ulp_label "$1" "$ULP_TRANSPORT")
 	if ulp_detach && ulp_no_mr_left; then
-		ktap_test_pass "sg_gaps_reg $1: $t detached, no MR left on $RXE_DEV"
+		ktap_test_pass "$l detached, no MR left on $RXE_DEV"
 	else
-		ktap_test_fail "sg_gaps_reg $1: $t detached, no MR left on $RXE_DEV"
+		ktap_test_fail "$l detached, no MR left on $RXE_DEV"
 	fi
 	ULP_UP=0
+}
+
+# ulp_iser_stat NAME: the iSER registration counter NAME of the session
+# (a custom statistic of iscsiadm -m session -r SID -s).
+ulp_iser_stat()
+{
+	local sid
+
+	sid=$(iscsiadm -m session 2>/dev/null | sed -n 's/^[^[]*\[\([0-9]*\)\].*/\1/p' | head -n 1)
+	[ -n "$sid" ] || return 1
+	iscsiadm -m session -r "$sid" -s | awk -v n="$1:" '$1 == n { v = $2 } END { if (v == "") exit 1; print v }'
+}
+
+# ulp_iser_count CMD...: run CMD, and set ULP_DPL and ULP_DFB to the
+# commands it registered through a page list and through the fallback.
+ulp_iser_count()
+{
+	local pl fb rc
+
+	pl=$(ulp_iser_stat reg_page_list) && fb=$(ulp_iser_stat reg_fallback) ||
+		{ ktap_print_msg "no iSER registration counters"; return 1; }
+	"$@"
+	rc=$?
+	ULP_DPL=$(($(ulp_iser_stat reg_page_list) - pl))
+	ULP_DFB=$(($(ulp_iser_stat reg_fallback) - fb))
+	ktap_print_msg "registered: $ULP_DPL through a page list, $ULP_DFB through the fallback MR"
+	return $rc
+}
+
+# ulp_iser_expect aligned|gappy N: the last counted I/O, N commands at
+# least, took the path of the pass's policy and rxe mode.
+ulp_iser_expect()
+{
+	case $ULP_ISER_POLICY:$ULP_MODE:$1 in
+	auto:on:aligned|*:off:*)
+		[ "$ULP_DFB" = 0 ] && [ "$ULP_DPL" -ge "$2" ] ;;
+	auto:on:gappy)	# the tool's own aligned I/O takes page lists
+		[ "$ULP_DFB" -ge "$2" ] ;;
+	*:on:*)
+		[ "$ULP_DPL" = 0 ] && [ "$ULP_DFB" -ge "$2" ] ;;
+	esac
+}
+
+# ulp_iser_io aligned|gappy N CMD...: CMD's data checked and its path.
+ulp_iser_io()
+{
+	local k=$1 n=$2
+
+	shift 2
+	ulp_iser_count "$@" && ulp_iser_expect "$k" "$n"
+}
+
+# ulp_iser_mrs: the MR kinds of ib_iser's policy: auto keeps page-list
+# MRs next to indirect ones; always has only indirect MRs; never those of
+# Linux 6.12 (SG_GAPS with rxe's offer, page lists without).
+ulp_iser_mrs()
+{
+	local out ind gaps
+
+	out=$(rdma -dd resource show mr dev "$RXE_DEV") || return 1
+	ind=$(grep -c 'kind indirect' <<<"$out")
+	gaps=$(grep -c 'kind sg_gaps' <<<"$out")
+	ktap_print_msg "MRs on $RXE_DEV: $ind indirect, $gaps SG_GAPS, $(grep -c . <<<"$out") in all"
+	case $ULP_ISER_POLICY:$ULP_MODE in
+	auto:on) [ "$ind" -gt 0 ] && [ "$gaps" = 0 ] &&
+		[ "$(grep -c . <<<"$out")" -gt "$ind" ] ;;
+	always:on) [ "$ind" -gt 0 ] && [ "$gaps" = 0 ] ;;
+	never:on) [ "$gaps" -gt 0 ] && [ "$ind" = 0 ] ;;
+	*:off) [ "$gaps" = 0 ] && [ "$ind" = 0 ] ;;
+	esac
+}
+
+# ulp_iser_no_fallback_errors: the session's counters, and no failed
+# fallback registration.
+ulp_iser_no_fallback_errors()
+{
+	local n v e=
+
+	for n in reg_dma_lkey reg_page_list reg_fallback reg_fallback_errors; do
+		v=$(ulp_iser_stat $n) || return 1
+		ktap_print_msg "$n: $v"
+		[ $n = reg_fallback_errors ] && e=$v
+	done
+	[ "$e" = 0 ]
 }
 
 # ulp_scsi_path MODE: the queue limits and MRs of the path the ULP chose.
@@ -581,7 +691,10 @@ ulp_scsi_path()
 
 	vb=$(ulp_virt_boundary) || return 1
 	ktap_print_msg "$ULP_BLK: virt_boundary_mask $vb, max_segments $(cat $q/max_segments), max_segment_size $(cat $q/max_segment_size), max_sectors_kb $(cat $q/max_sectors_kb)"
-	if [ "$1" = on ]; then
+	if [ "$ULP_TRANSPORT" = iser ]; then
+		if [ "$1" = on ]; then [ "$vb" = 0 ]; else [ "$vb" != 0 ]; fi &&
+			ulp_iser_mrs
+	elif [ "$1" = on ]; then
 		[ "$vb" = 0 ] && ulp_expect_mrs on
 	else
 		[ "$vb" != 0 ] && ulp_expect_mrs off
@@ -613,24 +726,35 @@ ulp_gappy_path()
 
 ULP_SCSI_CASES=8
 
-# ulp_run_scsi TRANSPORT MODE: ULP_SCSI_CASES tests.
+# ulp_run_scsi TRANSPORT MODE: ULP_SCSI_CASES tests (iSER: one more, and
+# the registration counters of the aligned and gappy I/O).
 ulp_run_scsi()
 {
 	local t=$1 m=$2 aio=(--ioengine=libaio --direct=1 --rw=randwrite)
+	local l al=() gap=()
 
+	ULP_MODE=$m
+	l=$(ulp_label "$m" "$t")
+	if [ "$t" = iser ]; then
+		al=(ulp_iser_io aligned 1)
+		gap=(ulp_iser_io gappy 32)
+	fi
 	ulp_begin "$m" "$t"
-	ulp_case "sg_gaps_reg $m: $t registration path (queue limits, MR kinds)" \
+	ulp_case "$l registration path (queue limits, MR kinds)" \
 		ulp_scsi_path "$m"
-	ulp_case "sg_gaps_reg $m: $t fio verify, 4k, queue depth 1, page-aligned buffers" \
-		ulp_fio "$t-4k" "${aio[@]}" --bs=4k --iodepth=1
-	ulp_case "sg_gaps_reg $m: $t fio verify, 64k, queue depth 8, buffers 512 bytes into a page" \
+	ulp_case "$l fio verify, 4k, queue depth 1, page-aligned buffers" \
+		"${al[@]}" ulp_fio "$t-4k" "${aio[@]}" --bs=4k --iodepth=1
+	ulp_case "$l fio verify, 64k, queue depth 8, buffers 512 bytes into a page" \
 		ulp_fio "$t-64k" "${aio[@]}" --bs=64k --iodepth=8 --iomem_align=512
-	ulp_case "sg_gaps_reg $m: $t fio verify, 1m, queue depth 2, buffers 512 bytes into a page" \
+	ulp_case "$l fio verify, 1m, queue depth 2, buffers 512 bytes into a page" \
 		ulp_fio "$t-1m" "${aio[@]}" --bs=1m --iodepth=2 --iomem_align=512 --size=8m
-	ulp_case "sg_gaps_reg $m: $t gappy O_DIRECT iovecs, bytes checked, requests per I/O" \
-		ulp_gappy_path "$m"
-	ulp_case "sg_gaps_reg $m: $t SG_IO passthrough from byte-granular buffers, sg_dd copy" \
+	ulp_case "$l gappy O_DIRECT iovecs, bytes checked, requests per I/O" \
+		"${gap[@]}" ulp_gappy_path "$m"
+	ulp_case "$l SG_IO passthrough from byte-granular buffers, sg_dd copy" \
 		ulp_sgio
+	[ "$t" = iser ] &&
+		ulp_case "$l registration counters, no failed fallback" \
+			ulp_iser_no_fallback_errors
 	ulp_end "$m"
 }
 
@@ -685,6 +809,18 @@ ulp_run_fs()
 # ulp_mode_passes TRANSPORT: "TRANSPORT:MODE ..." for each MODE in
 # ULP_MODES (the values of rdma_rxe.sg_gaps_reg to run with; default
 # "on off").
+# ulp_iser_passes: iSER's passes, one per POLICY:MODE word of
+# ULP_ISER_PASSES; by default every policy with rxe's SG_GAPS offer on,
+# and never (Linux 6.12) with it off.
+ulp_iser_passes()
+{
+	local p
+
+	for p in ${ULP_ISER_PASSES:-auto:on always:on never:on never:off}; do
+		printf 'iser@%s ' "$p"
+	done
+}
+
 ulp_mode_passes()
 {
 	local m
@@ -702,7 +838,8 @@ ulp_main()
 	read -r -a passes <<<"$1"
 	for p in "${passes[@]}"; do
 		case ${p%%:*} in
-		iser|srp) n=$((n + ULP_SCSI_CASES)) ;;
+		iser*) n=$((n + ULP_SCSI_CASES + 1)) ;;
+		srp) n=$((n + ULP_SCSI_CASES)) ;;
 		*) n=$((n + ULP_FS_CASES)) ;;
 		esac
 		ulp_gappy_breaks "${p%%:*}" "${p#*:}" && n=$((n - 1))
@@ -711,6 +848,9 @@ ulp_main()
 	trap ulp_cleanup EXIT
 	for p in "${passes[@]}"; do
 		t=${p%%:*}
+		# iser@POLICY: ib_iser's reg_policy for the pass
+		ULP_ISER_POLICY=auto
+		case $t in *@*) ULP_ISER_POLICY=${t#*@} t=${t%@*} ;; esac
 		case $t in
 		iser|srp) ulp_run_scsi "$t" "${p#*:}" ;;
 		*) ulp_run_fs "$t" "${p#*:}" ;;
