@@ -19,8 +19,9 @@ if [ "$variant" = debug ]; then
 	# The storage-ULP tests with rxe's SG_GAPS offer on only (the off
 	# pass is stock code), NFSv4.2 only: about 5 minutes less under TCG.
 	export ULP_MODES=${ULP_MODES:-on} ULP_NFS_PASSES=${ULP_NFS_PASSES:-4:on}
-	# iSER: the new policy and the one without page lists
-	export ULP_ISER_PASSES=${ULP_ISER_PASSES:-auto:on always:on}
+	# iSER: the default policy, which takes both page lists and
+	# indirect MRs
+	export ULP_ISER_PASSES=${ULP_ISER_PASSES:-auto:on}
 fi
 t0=$(date +%s)
 

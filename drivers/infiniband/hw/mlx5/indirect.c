@@ -54,15 +54,17 @@ void mlx5_ib_indirect_caps(struct mlx5_ib_dev *dev,
 			   struct ib_device_attr *props)
 {
 	struct mlx5_core_dev *mdev = dev->mdev;
+	u8 log_klms = MLX5_CAP_GEN(mdev, log_max_klm_list_size);
 
 	if (!MLX5_CAP_GEN(mdev, imaicl) ||
 	    MLX5_CAP_GEN(mdev, umr_modify_entity_size_disabled) ||
 	    MLX5_CAP_GEN(mdev, umr_indirect_mkey_disabled))
 		return;
 	props->kernel_cap_flags |= IBK_INDIRECT_REG;
-	props->max_indirect_reg_list_len =
-		min_t(u32, 1U << MLX5_CAP_GEN(mdev, log_max_klm_list_size),
-		      MLX5_IB_INDIRECT_MAX_KLMS);
+	/* 1 << 16 is already more than one UMR carries */
+	props->max_indirect_reg_list_len = log_klms < 16 ?
+		min_t(u32, 1U << log_klms, MLX5_IB_INDIRECT_MAX_KLMS) :
+		MLX5_IB_INDIRECT_MAX_KLMS;
 }
 
 static void mlx5_ib_descs_for_cpu(struct mlx5_ib_mr *mr)
@@ -158,8 +160,10 @@ int mlx5_ib_map_indirect_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg,
  * The UMR names its mkey by the key in the WQE and rewrites whatever
  * mkey that is; it checks neither that a list was staged nor the PD, and
  * its start address and length are plain u64s.  Rule S4 of the contract
- * makes these REG_MRs fail; they fail here, when posted.  A REG_MR of a
- * valid MR is left to the device (MLX5_UMR_CHECK_NOT_FREE), which
+ * makes these REG_MRs fail; they fail here, when mlx5_ib_post_send()
+ * meets them, before it begins their WQE, so that the doorbell it rings
+ * for the work requests before them names the last WQE built.  A REG_MR
+ * of a valid MR is left to the device (MLX5_UMR_CHECK_NOT_FREE), which
  * completes it in error.
  *
  * Return: 0, or -EINVAL if the MR was never mapped, @wr->key names

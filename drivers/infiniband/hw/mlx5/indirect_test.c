@@ -1064,6 +1064,34 @@ static void wqe_refused_at_post(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e->qp->bf.offset, 0);
 }
 
+/*
+ * A chain whose second REG_MR is refused: the first is posted, and the
+ * doorbell names its WQE (the refused one is never begun).
+ */
+static void wqe_refused_in_chain(struct kunit *test)
+{
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *good = t_mr(e, IB_MR_TYPE_INDIRECT, 2);
+	struct mlx5_ib_mr *never = t_mr(e, IB_MR_TYPE_INDIRECT, 2);
+	struct ib_sge sge = { T_DMA_BASE, 100, T_DMA_LKEY };
+	struct ib_reg_wr wr[2] = {
+		{ .wr.opcode = IB_WR_REG_MR, .mr = &good->ibmr, .key = T_MKEY },
+		{ .wr.opcode = IB_WR_REG_MR, .mr = &never->ibmr, .key = T_MKEY },
+	};
+	const struct ib_send_wr *bad;
+
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(&good->ibmr, &sge, 1, 0), 1);
+	wr[0].wr.next = &wr[1].wr;
+	KUNIT_EXPECT_EQ(test, t_post(e, &wr[0].wr, &bad), -EINVAL);
+	KUNIT_EXPECT_PTR_EQ(test, bad, &wr[1].wr);
+	KUNIT_EXPECT_EQ(test, e->qp->sq.cur_post, 3);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(e->dbr[MLX5_SND_DBR]), 3);
+	/* the doorbell register got the first 8 bytes of WQE 0 */
+	KUNIT_EXPECT_EQ(test, e->bf[0], *(u64 *)e->sq_buf);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(((__be32 *)e->sq_buf)[0]) & 0xff,
+			MLX5_OPCODE_UMR);
+}
+
 /* SG_GAPS and MEM_REG MRs post what they posted before. */
 static void wqe_other_types_unchanged(struct kunit *test)
 {
@@ -1147,6 +1175,7 @@ static struct kunit_case mlx5_ib_indirect_wqe_cases[] = {
 	KUNIT_CASE_PARAM(wqe_fields, t_wqe_gen_params),
 	KUNIT_CASE(wqe_iova_at_post),
 	KUNIT_CASE_PARAM(wqe_refused_at_post, t_refuse_gen_params),
+	KUNIT_CASE(wqe_refused_in_chain),
 	KUNIT_CASE(wqe_other_types_unchanged),
 	KUNIT_CASE_PARAM(caps_advertised, t_caps_gen_params),
 	{}

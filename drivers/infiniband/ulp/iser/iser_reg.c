@@ -103,7 +103,8 @@ bool iser_reg_calc_scsi_params(struct iser_conn *iser_conn,
 	struct ib_device_attr *attr = &ib_conn->device->ib_device->attrs;
 	struct iser_reg_plan *plan = &ib_conn->reg_plan;
 	enum ib_mr_type fb_type;
-	u32 entries, pages;
+	u32 entries;
+	u64 pages;
 
 	iser_reg_plan_init(plan, ib_conn->device->ib_device,
 			   ib_conn->pi_support);
@@ -115,11 +116,13 @@ bool iser_reg_calc_scsi_params(struct iser_conn *iser_conn,
 		  attr->max_indirect_reg_list_len :
 		  attr->max_fast_reg_page_list_len;
 	entries = min3(entries, max_sectors, (u32)ISCSI_ISER_MAX_SG_TABLESIZE);
-	pages = DIV_ROUND_UP(max_sectors * SECTOR_SIZE, SZ_4K) + 1;
+	/* as many pages as 6.12's largest page list, at most */
+	pages = DIV_ROUND_UP_ULL((u64)max_sectors * SECTOR_SIZE, SZ_4K) + 1;
+	pages = min_t(u64, pages, ISCSI_ISER_MAX_SG_TABLESIZE + 1);
+	pages = min_t(u64, pages, attr->max_fast_reg_page_list_len);
 	plan->fb_entries = entries;
 	iser_conn->scsi_sg_tablesize = entries;
-	iser_conn->pages_per_mr = plan->has_fb ?
-		min(pages, attr->max_fast_reg_page_list_len) : entries;
+	iser_conn->pages_per_mr = plan->has_fb ? pages : entries;
 	return true;
 }
 
