@@ -40,6 +40,7 @@ ULP_NFS_PORT=20049
 ULP_EXPORT=/tmp/ulp-export
 ULP_SERVER_DIR=		# the server's copy of the files on ULP_MNT
 ULP_PIDS=()		# daemons this harness started, ended by PID
+ULP_ISCSID=		# the iscsid among them
 ULP_ISER_POLICY=auto	# ib_iser reg_policy of the pass (module parameter)
 ULP_MODE=		# rxe's mode of the pass: on|off
 ULP_DPL=0		# registrations of the last counted I/O: page list,
@@ -149,8 +150,13 @@ ulp_iser_attach()
 	local tpg=$ULP_CFG/iscsi/$ULP_IQN/tpgt_1 host found _
 	local pol=/sys/module/ib_iser/parameters/reg_policy
 
-	# ib_iser reads reg_policy (read-only) when it is loaded
+	# ib_iser reads reg_policy (read-only) when it is loaded; iscsid
+	# knows the transport it registered, so it goes first
 	if [ "$(cat $pol 2>/dev/null)" != "$ULP_ISER_POLICY" ]; then
+		if [ -n "$ULP_ISCSID" ]; then
+			kill "$ULP_ISCSID" 2>/dev/null && wait "$ULP_ISCSID" 2>/dev/null
+			ULP_ISCSID=
+		fi
 		modprobe -r ib_iser 2>/dev/null
 		modprobe ib_iser reg_policy="$ULP_ISER_POLICY" ||
 			{ ktap_print_msg "modprobe ib_iser reg_policy=$ULP_ISER_POLICY failed"; return 1; }
@@ -175,8 +181,11 @@ ulp_iser_attach()
 	fi
 	mkdir -p /run/lock/iscsi
 	# its own session: iscsid signals its process group when it ends
-	setsid iscsid -n -f >/tmp/ulp-iscsid.log 2>&1 &
-	ULP_PIDS+=($!)
+	if [ -z "$ULP_ISCSID" ] || ! kill -0 "$ULP_ISCSID" 2>/dev/null; then
+		setsid iscsid -n -f >/tmp/ulp-iscsid.log 2>&1 &
+		ULP_ISCSID=$!
+		ULP_PIDS+=($!)
+	fi
 	# discovery goes through iscsid: retry while it starts
 	for _ in 1 2 3 4 5; do
 		found=0
@@ -532,6 +541,7 @@ ulp_cleanup()
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
 	ULP_PIDS=()
+	ULP_ISCSID=
 	mountpoint -q /etc/iscsi && umount /etc/iscsi
 	# ib_iser with another reg_policy than its default: unload it
 	[ "$(cat /sys/module/ib_iser/parameters/reg_policy 2>/dev/null)" != auto ] &&
