@@ -2,7 +2,7 @@
 # Guest job of 'make bench': the benchmark suites (KUnit suites marked
 # slow, named *_bench).  The built-in ones ran at boot (the host passed
 # kunit.filter_glob=*_bench); the loopback one runs on rxe0 here.  Then
-# fio-like reads over iSER under each reg_policy (bench-iser.bash).
+# O_DIRECT reads over iSER under each reg_policy (bench-iser.bash).
 wb_modules_setup || echo "wb: modules setup failed"
 exec > "$WB_OUT/bench.log" 2>&1
 wb_rxe_up
