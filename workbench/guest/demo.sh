@@ -55,7 +55,7 @@ else
 	echo "demo: FAILED"
 fi
 if [ $gappy_ok = 1 ]; then
-	echo "demo: gappy iSER I/O through SG_GAPS MRs, every byte checked (compare requests per write/read above)"
+	echo "demo: gappy iSER I/O through one indirect MR each (ib_iser reg_policy=auto), every byte checked (compare requests per write/read above)"
 else
 	echo "demo: the iSER part FAILED"
 fi
