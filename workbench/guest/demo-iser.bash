@@ -54,8 +54,9 @@ for mode in on off; do
 	rdma -dd resource show mr dev rxe0 | head -n 2
 	echo "# how ib_iser registered the session's commands:"
 	echo "\$ iscsiadm -m session -r 1 -s | grep reg_"
-	for c in reg_dma_lkey reg_page_list reg_fallback reg_fallback_errors; do
-		echo "	$c: $(ulp_iser_stat $c)"
+	ulp_iser_stats
+	for c in $ULP_ISER_STATS; do
+		echo "	$c: ${ULP_REG[$c]:-}"
 	done
 	ulp_detach
 done

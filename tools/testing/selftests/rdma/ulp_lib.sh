@@ -68,19 +68,27 @@ ulp_rxe_mode()
 # (on) or none of them is (off).
 ulp_expect_mrs()
 {
-	local out all gaps
+	ulp_mr_count || return 1
+	if [ "$1" = on ]; then
+		[ "$ULP_MR_GAPS" -gt 0 ]
+	else
+		[ "$ULP_MR_GAPS" = 0 ] && [ "$ULP_MR_ALL" -gt 0 ]
+	fi
+}
+
+# ulp_mr_count: the MRs on RXE_DEV (ULP_MR_ALL), of them SG_GAPS
+# (ULP_MR_GAPS) and indirect (ULP_MR_IND) ones, and who holds them.
+ulp_mr_count()
+{
+	local out
 
 	out=$(rdma -dd resource show mr dev "$RXE_DEV") ||
 		{ ktap_print_msg "rdma resource show mr failed"; return 1; }
-	all=$(grep -c . <<<"$out")
-	gaps=$(grep -c 'kind sg_gaps' <<<"$out")
-	ktap_print_msg "MRs on $RXE_DEV: $gaps SG_GAPS, $((all - gaps)) other ($(
+	ULP_MR_ALL=$(grep -c . <<<"$out")
+	ULP_MR_GAPS=$(grep -c 'kind sg_gaps' <<<"$out")
+	ULP_MR_IND=$(grep -c 'kind indirect' <<<"$out")
+	ktap_print_msg "MRs on $RXE_DEV: $ULP_MR_GAPS SG_GAPS, $ULP_MR_IND indirect, $((ULP_MR_ALL - ULP_MR_GAPS - ULP_MR_IND)) other ($(
 		grep -o 'comm \[[^]]*\]' <<<"$out" | sort | uniq -c | tr -s ' \n' ' '))"
-	if [ "$1" = on ]; then
-		[ "$gaps" -gt 0 ]
-	else
-		[ "$gaps" = 0 ] && [ "$all" -gt 0 ]
-	fi
 }
 
 # ulp_virt_boundary: the ULP block device's virt_boundary_mask.
@@ -612,13 +620,24 @@ ulp_end()
 
 # ulp_iser_stat NAME: the iSER registration counter NAME of the session
 # (a custom statistic of iscsiadm -m session -r SID -s).
-ulp_iser_stat()
+ULP_ISER_STATS="reg_dma_lkey reg_page_list reg_fallback reg_fallback_errors"
+declare -gA ULP_REG
+
+# ulp_iser_stats: the session's registration counters (custom statistics
+# of iscsiadm -m session -r SID -s), all of them, into ULP_REG[NAME].
+ulp_iser_stats()
 {
-	local sid
+	local sid n v
 
 	sid=$(iscsiadm -m session 2>/dev/null | sed -n 's/^[^[]*\[\([0-9]*\)\].*/\1/p' | head -n 1)
 	[ -n "$sid" ] || return 1
-	iscsiadm -m session -r "$sid" -s | awk -v n="$1:" '$1 == n { v = $2 } END { if (v == "") exit 1; print v }'
+	ULP_REG=()
+	while read -r n v; do
+		case $n in reg_*:) ULP_REG[${n%:}]=$v ;; esac
+	done < <(iscsiadm -m session -r "$sid" -s)
+	for n in $ULP_ISER_STATS; do
+		[ -n "${ULP_REG[$n]:-}" ] || return 1
+	done
 }
 
 # ulp_iser_count CMD...: run CMD, and set ULP_DPL and ULP_DFB to the
@@ -627,12 +646,13 @@ ulp_iser_count()
 {
 	local pl fb rc
 
-	pl=$(ulp_iser_stat reg_page_list) && fb=$(ulp_iser_stat reg_fallback) ||
-		{ ktap_print_msg "no iSER registration counters"; return 1; }
+	ulp_iser_stats || { ktap_print_msg "no iSER registration counters"; return 1; }
+	pl=${ULP_REG[reg_page_list]} fb=${ULP_REG[reg_fallback]}
 	"$@"
 	rc=$?
-	ULP_DPL=$(($(ulp_iser_stat reg_page_list) - pl))
-	ULP_DFB=$(($(ulp_iser_stat reg_fallback) - fb))
+	ulp_iser_stats || { ktap_print_msg "no iSER registration counters"; return 1; }
+	ULP_DPL=$((ULP_REG[reg_page_list] - pl))
+	ULP_DFB=$((ULP_REG[reg_fallback] - fb))
 	ktap_print_msg "registered: $ULP_DPL through a page list, $ULP_DFB through the fallback MR"
 	return $rc
 }
@@ -665,15 +685,13 @@ ulp_iser_io()
 # Linux 6.12 (SG_GAPS with rxe's offer, page lists without).
 ulp_iser_mrs()
 {
-	local out ind gaps
+	local ind gaps
 
-	out=$(rdma -dd resource show mr dev "$RXE_DEV") || return 1
-	ind=$(grep -c 'kind indirect' <<<"$out")
-	gaps=$(grep -c 'kind sg_gaps' <<<"$out")
-	ktap_print_msg "MRs on $RXE_DEV: $ind indirect, $gaps SG_GAPS, $(grep -c . <<<"$out") in all"
+	ulp_mr_count || return 1
+	ind=$ULP_MR_IND gaps=$ULP_MR_GAPS
 	case $ULP_ISER_POLICY:$ULP_MODE in
 	auto:on) [ "$ind" -gt 0 ] && [ "$gaps" = 0 ] &&
-		[ "$(grep -c . <<<"$out")" -gt "$ind" ] ;;
+		[ "$ULP_MR_ALL" -gt "$ind" ] ;;
 	always:on) [ "$ind" -gt 0 ] && [ "$gaps" = 0 ] ;;
 	never:on) [ "$gaps" -gt 0 ] && [ "$ind" = 0 ] ;;
 	*:off) [ "$gaps" = 0 ] && [ "$ind" = 0 ] ;;
@@ -684,14 +702,13 @@ ulp_iser_mrs()
 # fallback registration.
 ulp_iser_no_fallback_errors()
 {
-	local n v e=
+	local n
 
-	for n in reg_dma_lkey reg_page_list reg_fallback reg_fallback_errors; do
-		v=$(ulp_iser_stat $n) || return 1
-		ktap_print_msg "$n: $v"
-		[ $n = reg_fallback_errors ] && e=$v
+	ulp_iser_stats || return 1
+	for n in $ULP_ISER_STATS; do
+		ktap_print_msg "$n: ${ULP_REG[$n]}"
 	done
-	[ "$e" = 0 ]
+	[ "${ULP_REG[reg_fallback_errors]}" = 0 ]
 }
 
 # ulp_scsi_path MODE: the queue limits and MRs of the path the ULP chose.
