@@ -22,6 +22,8 @@ if [ "$variant" = debug ]; then
 	# iSER: the default policy, which takes both page lists and
 	# indirect MRs
 	export ULP_ISER_PASSES=${ULP_ISER_PASSES:-auto:on}
+	# SRP: the default policy, and the stock path with several MRs
+	export ULP_SRP_PASSES=${ULP_SRP_PASSES:-auto:on never:off}
 fi
 t0=$(date +%s)
 

@@ -27,7 +27,7 @@ export WB_STRESS_OPS='${WB_STRESS_OPS:-}' WB_STRESS_SEED='${WB_STRESS_SEED:-}'
 export WB_STRESS_CHUNK='${WB_STRESS_CHUNK:-}'
 export WB_TESTS='${WB_TESTS:-}'
 export ULP_MODES='${ULP_MODES:-}' ULP_NFS_PASSES='${ULP_NFS_PASSES:-}'
-export ULP_ISER_PASSES='${ULP_ISER_PASSES:-}'
+export ULP_ISER_PASSES='${ULP_ISER_PASSES:-}' ULP_SRP_PASSES='${ULP_SRP_PASSES:-}'
 export WB_BENCH_REPS='${WB_BENCH_REPS:-}' WB_BENCH_SECONDS='${WB_BENCH_SECONDS:-}'
 . "\$WB_REPO/workbench/guest/lib.sh"
 . "\$WB_REPO/workbench/guest/$mode.sh"

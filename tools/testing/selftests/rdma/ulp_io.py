@@ -12,6 +12,14 @@ fio cannot make.
       and again through one page-aligned buffer.  With --stat, prints the
       block-layer requests each write and each read became.
 
+  ulp_io.py rmw PATH [--ios N] [--iovecs K] [--iov-off B] [--iov-len L]
+                     [--base OFFSET]
+      O_DIRECT read-modify-write through one discontiguous buffer, the
+      gappy layout above: each I/O's range is written from a page-aligned
+      buffer, read into the gappy iovecs, changed there (one byte in 61,
+      in every iovec) and written back from them; then the range is read
+      through a page-aligned buffer and compared with the changed bytes.
+
   ulp_io.py sgio /dev/sgN [--lba L] [--blocks N] [--misalign B]
       SCSI WRITE(10) and READ(10) through the SG_IO ioctl from buffers that
       start B bytes past a page boundary (byte granular, not 512-aligned),
@@ -305,6 +313,76 @@ def bench(args):
     return 0
 
 
+def rmw(args):
+    k, off, ln = args.iovecs, args.iov_off, args.iov_len
+    if off % 512 or ln % 512 or off >= PAGE:
+        print('# --iov-off and --iov-len must be multiples of 512, '
+              'the offset inside a page')
+        return 2
+    stride = ((off + ln + PAGE - 1) // PAGE + 1) * PAGE
+    io_len = k * ln
+    tag = b'rmw%d' % os.getpid()
+    try:
+        fd = os.open(args.path, os.O_RDWR | os.O_DIRECT)
+    except OSError as e:
+        print('# open %s: %s' % (args.path, e))
+        return 2
+    gbuf = mmap.mmap(-1, k * stride)
+    flat = mmap.mmap(-1, io_len)
+    gv = [memoryview(gbuf)[i * stride + off:i * stride + off + ln]
+          for i in range(k)]
+    bad = 0
+    try:
+        for n in range(args.ios):
+            pos = args.base + n * io_len
+            old = pattern(tag, pos, io_len)
+            flat[:] = old
+            if os.pwritev(fd, [flat], pos) != io_len:
+                print('# short write at I/O %d' % n)
+                return 2
+            gbuf[:] = b'\0' * len(gbuf)
+            if os.preadv(fd, gv, pos) != io_len:
+                print('# short read at I/O %d' % n)
+                return 2
+            got = b''.join(bytes(v) for v in gv)
+            new = bytearray(old)
+            for i in range(n % 61, io_len, 61):
+                new[i] ^= 0xa5
+            d = first_diff(old, got)
+            if d is None:
+                for i in range(k):
+                    chunk = gv[i]
+                    for j in range((n % 61 - i * ln) % 61, ln, 61):
+                        chunk[j] ^= 0xa5
+                if os.pwritev(fd, gv, pos) != io_len:
+                    print('# short write at I/O %d' % n)
+                    return 2
+                flat[:] = b'\0' * io_len
+                if os.preadv(fd, [flat], pos) != io_len:
+                    print('# short read at I/O %d' % n)
+                    return 2
+                d = first_diff(bytes(new), flat[:])
+                what = 'after the modify-write'
+            else:
+                what = 'in the gappy read'
+            if d is not None:
+                bad += 1
+                if bad <= 5:
+                    print('data mismatch: %s of I/O %d (device offset %d), '
+                          'byte %d (iovec %d, byte %d of it): want 0x%02x, '
+                          'read 0x%02x' % (what, n, pos, d[0], d[0] // ln,
+                                           d[0] % ln, d[1], d[2]))
+    except OSError as e:
+        print('# I/O error: %s' % e)
+        return 2
+    finally:
+        os.close(fd)
+    print('# %d read-modify-writes of %d iovecs x %d bytes, each %d bytes '
+          'into a page' % (args.ios, k, ln, off))
+    print('rmw_mismatches=%d' % bad)
+    return 1 if bad else 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -316,6 +394,13 @@ def main():
     g.add_argument('--iov-len', type=int, default=4096)
     g.add_argument('--base', type=int, default=0)
     g.add_argument('--stat')
+    r = sub.add_parser('rmw')
+    r.add_argument('path')
+    r.add_argument('--ios', type=int, default=8)
+    r.add_argument('--iovecs', type=int, default=16)
+    r.add_argument('--iov-off', type=int, default=512)
+    r.add_argument('--iov-len', type=int, default=3072)
+    r.add_argument('--base', type=int, default=4 << 20)
     s = sub.add_parser('sgio')
     s.add_argument('path')
     s.add_argument('--lba', type=int, default=8192)
@@ -332,7 +417,8 @@ def main():
     b.add_argument('--stat')
     args = p.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
-    return {'gappy': gappy, 'sgio': sgio, 'bench': bench}[args.cmd](args)
+    return {'gappy': gappy, 'rmw': rmw, 'sgio': sgio,
+            'bench': bench}[args.cmd](args)
 
 
 if __name__ == '__main__':

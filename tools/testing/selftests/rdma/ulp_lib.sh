@@ -33,9 +33,13 @@ ULP_RD=$ULP_CFG/core/rd_mcp_77/ulp_disk
 ULP_RD_MB=${ULP_RD_MB:-64}
 ULP_IQN=iqn.2003-01.org.example.wbguest:ulp
 ULP_SRP_PORT=${ULP_SRP_PORT:-5555}
-# what an administrator passes to add_target: room for a gappy I/O's
-# segments in one command (ib_srp's default is 12)
-ULP_SRP_OPTS=${ULP_SRP_OPTS:-sg_tablesize=64}
+# what an administrator passes to add_target (default: nothing, ib_srp's
+# default login); the pass srp@never:off adds ULP_SRP_BIG_OPTS, room for a
+# 4 MiB command, which then needs several page-list MRs
+ULP_SRP_OPTS=${ULP_SRP_OPTS:-}
+ULP_SRP_BIG_OPTS="max_sect=8192,sg_tablesize=2048"
+ULP_SRP_POLICY=auto	# ib_srp reg_policy of the pass (module parameter)
+ULP_SRP_HOST=		# /sys/class/scsi_host/hostN of the SRP target port
 ULP_NFS_PORT=20049
 ULP_EXPORT=/tmp/ulp-export
 ULP_SERVER_DIR=		# the server's copy of the files on ULP_MNT
@@ -44,7 +48,10 @@ ULP_ISCSID=		# the iscsid among them
 ULP_ISER_POLICY=auto	# ib_iser reg_policy of the pass (module parameter)
 ULP_MODE=		# rxe's mode of the pass: on|off
 ULP_DPL=0		# registrations of the last counted I/O: page list,
-ULP_DFB=0		# and fallback (iSER counters)
+ULP_DFB=0		# and fallback (iSER and SRP counters),
+ULP_DMM=0		# several MRs (SRP),
+ULP_DCMD=0		# and at the SRP target: commands with data
+ULP_DBUF=0		# and the data buffers (RDMA transfers) they took
 
 # ulp_rxe_mode on|off: (re)create RXE_DEV with rdma_rxe.sg_gaps_reg=Y|N.
 # Only a device this test created can be re-created.
@@ -235,8 +242,13 @@ ulp_srpt_port()
 
 ulp_srp_attach()
 {
-	local port tpg guid h
+	local port tpg guid h q opts=$ULP_SRP_OPTS
 
+	# ib_srp reads reg_policy when a target port is added
+	echo "$ULP_SRP_POLICY" > /sys/module/ib_srp/parameters/reg_policy ||
+		{ ktap_print_msg "cannot set ib_srp reg_policy=$ULP_SRP_POLICY"; return 1; }
+	[ "$ULP_SRP_POLICY:$ULP_MODE" = never:off ] &&
+		opts=${opts:+$opts,}$ULP_SRP_BIG_OPTS
 	ulp_rd_create || return 1
 	port=$(ulp_srpt_port) || return 1
 	tpg=$ULP_CFG/srpt/$port/$port
@@ -249,7 +261,8 @@ ulp_srp_attach()
 	echo "$ULP_SRP_PORT" > "$ULP_CFG/srpt/discovery_auth/rdma_cm_port" ||
 		return 1
 	guid=$(cat /sys/module/ib_srpt/parameters/srpt_service_guid) || return 1
-	echo "id_ext=$guid,ioc_guid=$guid,dest=$RXE_ADDR:$ULP_SRP_PORT${ULP_SRP_OPTS:+,$ULP_SRP_OPTS}" \
+	ktap_print_msg "add_target options: ${opts:-(none)}"
+	echo "id_ext=$guid,ioc_guid=$guid,dest=$RXE_ADDR:$ULP_SRP_PORT${opts:+,$opts}" \
 		> "/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target" ||
 		{ ktap_print_msg "SRP add_target failed"; return 1; }
 	for h in /sys/class/scsi_host/host*; do
@@ -257,7 +270,12 @@ ulp_srp_attach()
 		h=
 	done
 	[ -n "$h" ] || { ktap_print_msg "no ib_srp SCSI host"; return 1; }
-	ulp_scsi_disk "$h/device"
+	ULP_SRP_HOST=$h
+	ulp_scsi_disk "$h/device" || return 1
+	# the block layer caps requests at 1280 KiB unless told otherwise:
+	# let them be as large as the login allows
+	q=/sys/block/$ULP_BLK/queue
+	cat "$q/max_hw_sectors_kb" > "$q/max_sectors_kb"
 }
 
 ulp_srp_detach()
@@ -268,6 +286,7 @@ ulp_srp_detach()
 		[ -e "$p/delete" ] && echo 1 > "$p/delete"
 	done
 	ulp_wait_gone "/sys/class/srp_remote_ports/port-*"
+	ULP_SRP_HOST=
 	port=$(ulp_srpt_port) || return 0
 	tpg=$ULP_CFG/srpt/$port/$port
 	[ -d "$tpg" ] || return 0
@@ -551,6 +570,8 @@ ulp_cleanup()
 	ULP_PIDS=()
 	ULP_ISCSID=
 	mountpoint -q /etc/iscsi && umount /etc/iscsi
+	[ -w /sys/module/ib_srp/parameters/reg_policy ] &&
+		echo auto > /sys/module/ib_srp/parameters/reg_policy
 	# ib_iser with another reg_policy than its default: unload it
 	[ "$(cat /sys/module/ib_iser/parameters/reg_policy 2>/dev/null)" != auto ] &&
 		modprobe -r ib_iser 2>/dev/null
@@ -599,6 +620,8 @@ ulp_label()
 {
 	if [ "$2" = iser ]; then
 		echo "sg_gaps_reg $1, reg_policy $ULP_ISER_POLICY: $2"
+	elif [ "$2" = srp ]; then
+		echo "sg_gaps_reg $1, reg_policy $ULP_SRP_POLICY: $2"
 	else
 		echo "sg_gaps_reg $1: $2"
 	fi
@@ -680,22 +703,149 @@ ulp_iser_io()
 	ulp_iser_count "$@" && ulp_iser_expect "$k" "$n"
 }
 
-# ulp_iser_mrs: the MR kinds of ib_iser's policy: auto keeps page-list
-# MRs next to indirect ones; always has only indirect MRs; never those of
-# Linux 6.12 (SG_GAPS with rxe's offer, page lists without).
-ulp_iser_mrs()
+# ulp_policy_mrs POLICY: the MR kinds of a ULP's reg_policy: auto keeps
+# page-list MRs next to indirect ones; always has only indirect MRs; never
+# those of Linux 6.12 (SG_GAPS with rxe's offer, page lists without).
+ulp_policy_mrs()
 {
 	local ind gaps
 
 	ulp_mr_count || return 1
 	ind=$ULP_MR_IND gaps=$ULP_MR_GAPS
-	case $ULP_ISER_POLICY:$ULP_MODE in
+	case $1:$ULP_MODE in
 	auto:on) [ "$ind" -gt 0 ] && [ "$gaps" = 0 ] &&
 		[ "$ULP_MR_ALL" -gt "$ind" ] ;;
 	always:on) [ "$ind" -gt 0 ] && [ "$gaps" = 0 ] ;;
 	never:on) [ "$gaps" -gt 0 ] && [ "$ind" = 0 ] ;;
 	*:off) [ "$gaps" = 0 ] && [ "$ind" = 0 ] ;;
 	esac
+}
+
+# SRP's registration counters: attributes of the SCSI host of the target
+# port, and at the target (ib_srpt) the commands whose data moved by RDMA
+# and the initiator data buffers, one RDMA transfer each, they took.
+ULP_SRP_STATS="reg_page_list reg_fallback reg_multi_mr reg_out_of_mrs reg_fallback_errors"
+
+# ulp_srp_stats: all of them, into ULP_REG[NAME] (data_cmds, data_bufs
+# for the target's).
+ulp_srp_stats()
+{
+	local n port a
+
+	[ -n "$ULP_SRP_HOST" ] || return 1
+	ULP_REG=()
+	for n in $ULP_SRP_STATS; do
+		ULP_REG[$n]=$(cat "$ULP_SRP_HOST/$n") || return 1
+	done
+	port=$(ulp_srpt_port) || return 1
+	a=$ULP_CFG/srpt/$port/$port/attrib
+	ULP_REG[data_cmds]=$(cat "$a/data_cmds") &&
+		ULP_REG[data_bufs]=$(cat "$a/data_bufs")
+}
+
+# ulp_srp_count CMD...: run CMD; set ULP_DPL, ULP_DFB and ULP_DMM to the
+# commands it registered through a page list, the fallback MR and several
+# MRs, ULP_DCMD and ULP_DBUF to the target's data commands and buffers.
+ulp_srp_count()
+{
+	local -A b
+	local k rc
+
+	ulp_srp_stats || { ktap_print_msg "no SRP registration counters"; return 1; }
+	for k in "${!ULP_REG[@]}"; do b[$k]=${ULP_REG[$k]}; done
+	"$@"
+	rc=$?
+	ulp_srp_stats || { ktap_print_msg "no SRP registration counters"; return 1; }
+	ULP_DPL=$((ULP_REG[reg_page_list] - b[reg_page_list]))
+	ULP_DFB=$((ULP_REG[reg_fallback] - b[reg_fallback]))
+	ULP_DMM=$((ULP_REG[reg_multi_mr] - b[reg_multi_mr]))
+	ULP_DCMD=$((ULP_REG[data_cmds] - b[data_cmds]))
+	ULP_DBUF=$((ULP_REG[data_bufs] - b[data_bufs]))
+	ktap_print_msg "registered: $ULP_DPL through a page list, $ULP_DFB through the fallback MR, $ULP_DMM with several MRs; the target: $ULP_DCMD data commands, $ULP_DBUF RDMA transfers"
+	return $rc
+}
+
+# ulp_srp_expect aligned|gappy|big N: the last counted I/O, N commands at
+# least, took the path of the pass's policy and rxe mode: one RDMA
+# transfer per command at the target, but for the big (4 MiB) commands of
+# the stock path, which take several MRs.
+ulp_srp_expect()
+{
+	[ "$ULP_DCMD" -ge "$2" ] || return 1
+	case $ULP_SRP_POLICY:$ULP_MODE:$1 in
+	never:off:big)
+		[ "$ULP_DMM" -ge 1 ] && [ "$ULP_DBUF" -gt "$ULP_DCMD" ] &&
+			[ "$ULP_DFB" = 0 ]
+		return ;;
+	esac
+	[ "$ULP_DBUF" = "$ULP_DCMD" ] && [ "$ULP_DMM" = 0 ] || return 1
+	case $ULP_SRP_POLICY:$ULP_MODE:$1 in
+	auto:on:gappy)
+		[ "$ULP_DFB" -ge "$2" ] ;;
+	auto:on:*|*:off:*)
+		[ "$ULP_DFB" = 0 ] && [ "$ULP_DPL" -ge "$2" ] ;;
+	*:on:*)
+		[ "$ULP_DPL" = 0 ] && [ "$ULP_DFB" -ge "$2" ] ;;
+	esac
+}
+
+# ulp_srp_io aligned|gappy|big N CMD...: CMD's data checked and its path.
+ulp_srp_io()
+{
+	local k=$1 n=$2
+
+	shift 2
+	ulp_srp_count "$@" && ulp_srp_expect "$k" "$n"
+}
+
+# ulp_srp_counters: the host's counters: no failed fallback registration
+# and never out of MRs.
+ulp_srp_counters()
+{
+	local n
+
+	ulp_srp_stats || return 1
+	for n in $ULP_SRP_STATS data_cmds data_bufs; do
+		ktap_print_msg "$n: ${ULP_REG[$n]}"
+	done
+	[ "${ULP_REG[reg_fallback_errors]}" = 0 ] &&
+		[ "${ULP_REG[reg_out_of_mrs]}" = 0 ]
+}
+
+# ulp_srp_path: the reg_policy in effect for the target port, its queue
+# limits and the SCSI host's sg_tablesize.  auto and always: no
+# virt_boundary, segments up to the 2 GiB of an indirect MR's entry, and
+# sg_tablesize the fallback MR's entries; never: Linux 6.12's limits but
+# that a virt_boundary comes without a segment limit.
+ulp_srp_path()
+{
+	local q=/sys/block/$ULP_BLK/queue eff mss tbl
+
+	eff=$(cat "$ULP_SRP_HOST/reg_policy") || return 1
+	mss=$(cat "$q/max_segment_size") || return 1
+	tbl=$(cat "$ULP_SRP_HOST/sg_tablesize") || return 1
+	ktap_print_msg "reg_policy $eff, sg_tablesize $tbl"
+	case $ULP_SRP_POLICY:$ULP_MODE in
+	auto:on|always:on)
+		[ "$eff" = "$ULP_SRP_POLICY indirect" ] &&
+			[ "$mss" = 2147483648 ] && [ "$tbl" -ge 256 ] ;;
+	*:on)
+		[ "$eff" = never ] && [ "$mss" = 4294967295 ] && [ "$tbl" = 12 ] ;;
+	*)
+		[ "$eff" = never ] && [ "$mss" = 4294967295 ] ;;
+	esac && ulp_policy_mrs "$ULP_SRP_POLICY"
+}
+
+# ulp_rmw: O_DIRECT read-modify-write through a discontiguous buffer
+# (ulp_io.py rmw), the bytes checked.
+ulp_rmw()
+{
+	local out rc
+
+	out=$($ULP_IO rmw "$(ulp_target rmw)" 2>&1)
+	rc=$?
+	grep -v '=' <<<"$out" | sed 's/^\([^#]\)/# \1/'
+	return $rc
 }
 
 # ulp_iser_no_fallback_errors: the session's counters, and no failed
@@ -720,7 +870,10 @@ ulp_scsi_path()
 	ktap_print_msg "$ULP_BLK: virt_boundary_mask $vb, max_segments $(cat $q/max_segments), max_segment_size $(cat $q/max_segment_size), max_sectors_kb $(cat $q/max_sectors_kb)"
 	if [ "$ULP_TRANSPORT" = iser ]; then
 		if [ "$1" = on ]; then [ "$vb" = 0 ]; else [ "$vb" != 0 ]; fi &&
-			ulp_iser_mrs
+			ulp_policy_mrs "$ULP_ISER_POLICY"
+	elif [ "$ULP_TRANSPORT" = srp ]; then
+		if [ "$1" = on ]; then [ "$vb" = 0 ]; else [ "$vb" != 0 ]; fi &&
+			ulp_srp_path
 	elif [ "$1" = on ]; then
 		[ "$vb" = 0 ] && ulp_expect_mrs on
 	else
@@ -752,9 +905,12 @@ ulp_gappy_path()
 }
 
 ULP_SCSI_CASES=8
+ULP_ISER_EXTRA=1
+ULP_SRP_EXTRA=3
 
-# ulp_run_scsi TRANSPORT MODE: ULP_SCSI_CASES tests (iSER: one more, and
-# the registration counters of the aligned and gappy I/O).
+# ulp_run_scsi TRANSPORT MODE: ULP_SCSI_CASES tests, and for iSER and SRP
+# the registration counters of the aligned and gappy I/O and
+# ULP_ISER_EXTRA or ULP_SRP_EXTRA more.
 ulp_run_scsi()
 {
 	local t=$1 m=$2 aio=(--ioengine=libaio --direct=1 --rw=randwrite)
@@ -765,6 +921,9 @@ ulp_run_scsi()
 	if [ "$t" = iser ]; then
 		al=(ulp_iser_io aligned 1)
 		gap=(ulp_iser_io gappy 32)
+	elif [ "$t" = srp ]; then
+		al=(ulp_srp_io aligned 1)
+		gap=(ulp_srp_io gappy 32)
 	fi
 	ulp_begin "$m" "$t"
 	ulp_case "$l registration path (queue limits, MR kinds)" \
@@ -782,6 +941,15 @@ ulp_run_scsi()
 	[ "$t" = iser ] &&
 		ulp_case "$l registration counters, no failed fallback" \
 			ulp_iser_no_fallback_errors
+	if [ "$t" = srp ]; then
+		ulp_case "$l O_DIRECT read-modify-write through a discontiguous buffer, bytes checked" \
+			ulp_srp_io gappy 16 ulp_rmw
+		ulp_case "$l fio verify, 4m, RDMA transfers per command at the target" \
+			ulp_srp_io big 1 ulp_fio "$t-4m" --ioengine=libaio \
+			--direct=1 --rw=write --bs=4m --iodepth=1 --size=16m
+		ulp_case "$l registration counters, no failed fallback, never out of MRs" \
+			ulp_srp_counters
+	fi
 	ulp_end "$m"
 }
 
@@ -848,6 +1016,17 @@ ulp_iser_passes()
 	done
 }
 
+# ulp_srp_passes: SRP's passes, one per POLICY:MODE word of
+# ULP_SRP_PASSES; by default as iSER's.
+ulp_srp_passes()
+{
+	local p
+
+	for p in ${ULP_SRP_PASSES:-auto:on always:on never:on never:off}; do
+		printf 'srp@%s ' "$p"
+	done
+}
+
 ulp_mode_passes()
 {
 	local m
@@ -865,8 +1044,8 @@ ulp_main()
 	read -r -a passes <<<"$1"
 	for p in "${passes[@]}"; do
 		case ${p%%:*} in
-		iser*) n=$((n + ULP_SCSI_CASES + 1)) ;;
-		srp) n=$((n + ULP_SCSI_CASES)) ;;
+		iser*) n=$((n + ULP_SCSI_CASES + ULP_ISER_EXTRA)) ;;
+		srp*) n=$((n + ULP_SCSI_CASES + ULP_SRP_EXTRA)) ;;
 		*) n=$((n + ULP_FS_CASES)) ;;
 		esac
 		ulp_gappy_breaks "${p%%:*}" "${p#*:}" && n=$((n - 1))
@@ -875,9 +1054,12 @@ ulp_main()
 	trap ulp_cleanup EXIT
 	for p in "${passes[@]}"; do
 		t=${p%%:*}
-		# iser@POLICY: ib_iser's reg_policy for the pass
-		ULP_ISER_POLICY=auto
-		case $t in *@*) ULP_ISER_POLICY=${t#*@} t=${t%@*} ;; esac
+		# iser@POLICY, srp@POLICY: the ULP's reg_policy for the pass
+		ULP_ISER_POLICY=auto ULP_SRP_POLICY=auto
+		case $t in
+		iser@*) ULP_ISER_POLICY=${t#*@} t=${t%@*} ;;
+		srp@*) ULP_SRP_POLICY=${t#*@} t=${t%@*} ;;
+		esac
 		case $t in
 		iser|srp) ulp_run_scsi "$t" "${p#*:}" ;;
 		*) ulp_run_fs "$t" "${p#*:}" ;;
