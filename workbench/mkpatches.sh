@@ -15,9 +15,9 @@ if [ -n "$(git -C "$src" status --porcelain --untracked-files=no)" ]; then
 	exit 1
 fi
 # Debian's top-level .gitignore hides everything, so list untracked files
-# without it, minus the project's links.
+# without it, minus the project's links and checkpatch's camelcase cache.
 untracked=$(git -C "$src" ls-files --others --exclude-from="$src/.git/info/exclude" |
-	grep -v '^tools/testing/selftests/' || true)
+	grep -v -e '^tools/testing/selftests/' -e '^\.checkpatch-camelcase\.' || true)
 if [ -n "$untracked" ]; then
 	echo "patches: new files in build/linux belong in the repo at the same path:" >&2
 	echo "$untracked" | sed 's/^/    /' >&2
