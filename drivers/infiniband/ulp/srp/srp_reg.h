@@ -77,8 +77,9 @@ struct srp_reg_plan {
  * @page_list: with one page-list (IB_MR_TYPE_MEM_REG) MR
  * @fallback: with one MR that maps any list (indirect or SG_GAPS)
  * @multi_mr: with several MRs and an indirect descriptor
- * @out_of_mrs: refused for want of a free MR (the SCSI midlayer retries)
- * @fallback_err: fallback registrations that failed
+ * @out_of_mrs: refused with -ENOMEM, for want of a free MR or of room in
+ *	the send queue (the SCSI midlayer retries them)
+ * @fallback_err: other failures of a fallback registration
  */
 struct srp_reg_stats {
 	atomic64_t	page_list;

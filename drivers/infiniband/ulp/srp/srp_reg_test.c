@@ -236,6 +236,10 @@ static void srp_reg_test_count(struct kunit *test)
 
 	target = kunit_kzalloc(test, sizeof(*target), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, target);
+	/* a failed fallback is reported on the host's device */
+	target->scsi_host = kunit_kzalloc(test, sizeof(*target->scsi_host),
+					  GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, target->scsi_host);
 	st = &target->reg_stats;
 	srp_reg_count(target, t->fr, 1, 0);
 	srp_reg_count(target, t->fr, 1, 0);
@@ -244,12 +248,14 @@ static void srp_reg_test_count(struct kunit *test)
 	srp_reg_count(target, t->fr, 2, -ENOMEM);
 	srp_reg_count(target, t->fb, 0, -ENOMEM);
 	srp_reg_count(target, t->fr, 0, -EINVAL);	/* not a fallback */
+	srp_reg_count(target, t->fb, 0, -EINVAL);
+	srp_reg_count(target, t->fb, 0, -EIO);
 	srp_reg_count(target, NULL, 0, 0);		/* nothing registered */
 	KUNIT_EXPECT_EQ(test, atomic64_read(&st->page_list), 2);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&st->fallback), 1);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&st->multi_mr), 1);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&st->out_of_mrs), 2);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&st->fallback_err), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&st->fallback_err), 2);
 }
 
 static struct kunit_case srp_reg_test_cases[] = {
