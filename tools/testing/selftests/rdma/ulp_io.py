@@ -73,27 +73,42 @@ def read_stat(path):
     return int(fields[0]), int(fields[4])
 
 
-def gappy(args):
-    k, off, ln = args.iovecs, args.iov_off, args.iov_len
+def gappy_open(args):
+    """The gappy layout of args and the target opened O_DIRECT: (fd,
+    stride between iovecs, bytes per I/O), or None after saying why."""
+    off, ln = args.iov_off, args.iov_len
     if off % 512 or ln % 512 or off >= PAGE:
         print('# --iov-off and --iov-len must be multiples of 512, '
               'the offset inside a page')
-        return 2
-    stride = ((off + ln + PAGE - 1) // PAGE + 1) * PAGE  # a page of gap
-    io_len = k * ln
-    tag = b'%d' % os.getpid()
+        return None
     try:
         fd = os.open(args.path, os.O_RDWR | os.O_DIRECT)
     except OSError as e:
         print('# open %s: %s' % (args.path, e))
+        return None
+    # a page of gap after each iovec
+    return fd, ((off + ln + PAGE - 1) // PAGE + 1) * PAGE, args.iovecs * ln
+
+
+def gappy_views(args, buf, stride):
+    """The iovecs of the gappy layout in buf."""
+    off, ln = args.iov_off, args.iov_len
+    return [memoryview(buf)[i * stride + off:i * stride + off + ln]
+            for i in range(args.iovecs)]
+
+
+def gappy(args):
+    k, off, ln = args.iovecs, args.iov_off, args.iov_len
+    g = gappy_open(args)
+    if g is None:
         return 2
+    fd, stride, io_len = g
+    tag = b'%d' % os.getpid()
     wbuf = mmap.mmap(-1, k * stride)
     rbuf = mmap.mmap(-1, k * stride)
     flat = mmap.mmap(-1, io_len)
-    wv = [memoryview(wbuf)[i * stride + off:i * stride + off + ln]
-          for i in range(k)]
-    rv = [memoryview(rbuf)[i * stride + off:i * stride + off + ln]
-          for i in range(k)]
+    wv = gappy_views(args, wbuf, stride)
+    rv = gappy_views(args, rbuf, stride)
     bad = 0
 
     def dev_off(n):
@@ -315,22 +330,14 @@ def bench(args):
 
 def rmw(args):
     k, off, ln = args.iovecs, args.iov_off, args.iov_len
-    if off % 512 or ln % 512 or off >= PAGE:
-        print('# --iov-off and --iov-len must be multiples of 512, '
-              'the offset inside a page')
+    g = gappy_open(args)
+    if g is None:
         return 2
-    stride = ((off + ln + PAGE - 1) // PAGE + 1) * PAGE
-    io_len = k * ln
+    fd, stride, io_len = g
     tag = b'rmw%d' % os.getpid()
-    try:
-        fd = os.open(args.path, os.O_RDWR | os.O_DIRECT)
-    except OSError as e:
-        print('# open %s: %s' % (args.path, e))
-        return 2
     gbuf = mmap.mmap(-1, k * stride)
     flat = mmap.mmap(-1, io_len)
-    gv = [memoryview(gbuf)[i * stride + off:i * stride + off + ln]
-          for i in range(k)]
+    gv = gappy_views(args, gbuf, stride)
     bad = 0
     try:
         for n in range(args.ios):
