@@ -12,11 +12,12 @@
 #   make ktest T="iser.sh srp.sh"  only these kselftests, in one boot
 #   make patches  regenerate patches/ from commits in build/linux
 #   make kernel   build only
+#   make base-kernel  the unpatched base kernel, for side-by-side benchmarks
 #   make deps     install the Debian packages (and linux-source) only
 #   make clean    remove build/ (ccache is kept)
 
 WB := workbench
-.PHONY: all demo check check-debug stress stress-debug bench shell ktest patches kernel deps tree gates clean
+.PHONY: all demo check check-debug stress stress-debug bench shell ktest patches kernel base-kernel deps tree gates clean
 
 all: demo
 
@@ -28,6 +29,9 @@ tree: deps
 
 kernel:
 	@$(WB)/build.sh
+
+base-kernel:
+	@$(WB)/base.sh
 
 demo: kernel
 	@$(WB)/vm.sh demo build/demo $${WB_TIMEOUT:-600} && cat build/demo/demo.log

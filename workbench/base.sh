@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make base-kernel: the pinned base, without the project's patches and
+# files, built the way build.sh builds the patched kernel, so that
+# benchmarks can boot both in one run.
+#   build/linux-base  a git worktree of build/linux at tag "base"
+#   build/obj-base    its objects (ccache shared with the other builds)
+#   build/modroot-base  its modules
+# The config comes from the same fragments; a symbol the base does not
+# define (the project's test options) is reported and left out, anything
+# else unmet fails as in build.sh.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+src=$repo/build/linux-base
+obj=$repo/build/obj-base
+modroot=$repo/build/modroot-base
+frags=("$repo/workbench/config/vm.config" "$repo/tools/testing/selftests/rdma/config")
+
+"$here/deps.sh"
+"$here/tree.sh"
+if [ ! -f "$src/Makefile" ]; then
+	echo "base: worktree of the pristine base in ${src#$repo/}"
+	rm -rf "$src"
+	git -C "$repo/build/linux" worktree prune
+	git -C "$repo/build/linux" worktree add -q --detach "$src" base
+fi
+[ "$(git -C "$src" rev-parse HEAD)" = "$(git -C "$repo/build/linux" rev-parse base)" ] ||
+	{ echo "base: ${src#$repo/} is not at tag base" >&2; exit 1; }
+
+want=$(cat "$repo/build/linux/.git/refs/tags/base" "${frags[@]}" | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$obj/.wb-config" 2>/dev/null)" != "$want" ] || [ ! -f "$obj/.config" ]; then
+	echo "base: generating ${obj#$repo/}/.config"
+	WB_SRC=$src WB_CONFIG_MISSING_OK=1 "$here/config.sh" "$obj" "${frags[@]}"
+	echo "$want" > "$obj/.wb-config"
+fi
+
+echo "base: kernel (${obj#$repo/})"
+t0=$(date +%s)
+WB_SRC=$src "$here/kmake.sh" "$obj" -s bzImage modules
+rm -rf "$modroot"
+WB_SRC=$src "$here/kmake.sh" "$obj" -s INSTALL_MOD_PATH="$modroot" modules_install >/dev/null
+echo "base: kernel done in $(($(date +%s) - t0)) s"
