@@ -125,12 +125,18 @@ struct ib_mr *lb_alloc_mr(struct lb *lb, struct ib_pd *pd,
 {
 	struct kunit *test = lb->test;
 	struct ib_mr *mr;
+	int i;
 
-	KUNIT_ASSERT_LT(test, lb->nmrs, LB_MAX_MRS);
+	/* the first slot lb_forget_mr() emptied, else a new one */
+	for (i = 0; i < lb->nmrs && lb->mrs[i]; i++)
+		;
+	KUNIT_ASSERT_LT(test, i, LB_MAX_MRS);
 	mr = ib_alloc_mr(pd, type, n);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(mr), "ib_alloc_mr: %ld",
 			       PTR_ERR(mr));
-	lb->mrs[lb->nmrs++] = mr;
+	lb->mrs[i] = mr;
+	if (i == lb->nmrs)
+		lb->nmrs++;
 	return mr;
 }
 
@@ -727,7 +733,7 @@ int lb_qp_pair(struct lb *lb, struct ib_pd *pd, struct ib_qp **qp,
 		.recv_cq = rcq,
 		.cap.max_send_wr = depth,
 		.cap.max_recv_wr = LB_SQ_DEPTH,
-		.cap.max_send_sge = 2,
+		.cap.max_send_sge = lb->max_send_sge ?: 2,
 		.cap.max_recv_sge = 2,
 		.sq_sig_type = IB_SIGNAL_REQ_WR,
 		.qp_type = IB_QPT_RC,

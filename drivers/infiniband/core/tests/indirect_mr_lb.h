@@ -13,8 +13,8 @@
 #define LB_MEM		(3 * PAGE_SIZE)	/* target and source buffers */
 #define LB_CANARY	0xc5
 #define LB_TIMEOUT_MS	30000	/* a debug kernel under TCG is slow */
-#define LB_MAX_MRS	16
-#define LB_MAX_BUFS	16
+#define LB_MAX_MRS	40	/* the fast MRs of a 64 MiB benchmark */
+#define LB_MAX_BUFS	24	/* its 4 MiB buffers */
 /* distinct MRs of lb_indirect_spread(): more than rxe resolves on its stack */
 #define LB_SPREAD	6
 #define LB_SQ_DEPTH	32	/* send queue of the QPs of a case */
@@ -40,6 +40,7 @@ struct lb {
 	struct ib_cq		*scq, *rcq;
 	struct ib_qp		*qp[2];	/* [0] requester, [1] responder */
 	struct ib_qp		*extra[2];	/* a case's second pair */
+	u32			max_send_sge;	/* of new QPs; 0: 2 */
 	const struct ib_gid_attr *gid;
 	u8			dmac[ETH_ALEN];	/* loopback: our own */
 	struct ib_mr		*mrs[LB_MAX_MRS];
