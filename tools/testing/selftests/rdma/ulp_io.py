@@ -26,11 +26,13 @@ fio cannot make.
       then compares the bytes.
 
   ulp_io.py bench PATH --layout aligned|misaligned|gappy [--bs B] [--qd N]
-                       [--seconds S] [--span BYTES] [--stat /sys/block/sdX/stat]
-      O_DIRECT random reads of B bytes for S seconds by N processes, into a
-      page-aligned buffer, a buffer 512 bytes into a page, or B/4096 iovecs
-      of 4 KiB each 512 bytes into its own page (gappy).  Prints ios, iops,
-      MB/s, block-layer requests per I/O and CPU time per I/O (all CPUs,
+                       [--seconds S] [--span BYTES] [--runs R]
+                       [--stat /sys/block/sdX/stat | --nfs-mount DIR]
+      R runs of O_DIRECT random reads of B bytes for S seconds by N
+      processes, into a page-aligned buffer, a buffer 512 bytes into a page,
+      or B/4096 iovecs of 4 KiB each 512 bytes into its own page (gappy).
+      Prints one line per run: run, ios, iops, MB/s, block-layer requests
+      (with --nfs-mount: READ RPCs) per I/O and CPU time per I/O (all CPUs,
       from /proc/stat).  Measures only: the data is not checked.
 
 Output is '# ' diagnostics and 'key=value' result lines; a data mismatch is
@@ -276,14 +278,27 @@ def cpu_busy():
     return sum(t) - t[3] - t[4]  # all but idle and iowait
 
 
-def bench(args):
-    if args.layout == 'gappy' and (args.bs % 4096 or args.bs < 4096):
-        print('# gappy needs --bs a multiple of 4096')
-        return 2
+def nfs_reads(mnt):
+    """READ RPCs of the NFS mount on mnt so far, from /proc/self/mountstats."""
+    on = False
+    with open('/proc/self/mountstats') as f:
+        for line in f:
+            w = line.split()
+            if w and w[0] == 'device':
+                on = len(w) > 4 and w[4] == mnt
+            elif on and w and w[0] == 'READ:':
+                return int(w[1])
+    raise OSError('no READ statistics of %s in /proc/self/mountstats' % mnt)
+
+
+def bench_run(args, seed):
+    """One timed run of bench: a dict of its figures, or None if a reader
+    failed."""
     import random
     import time
     r, w = os.pipe()
-    s0 = read_stat(args.stat) if args.stat else None
+    s0 = read_stat(args.stat)[0] if args.stat else None
+    n0 = nfs_reads(args.nfs_mount) if args.nfs_mount else None
     c0, t0 = cpu_busy(), time.monotonic()
     pids = []
     for i in range(args.qd):
@@ -294,7 +309,7 @@ def bench(args):
             try:
                 iov = bench_buffers(args.layout, args.bs)
                 fd = os.open(args.path, os.O_RDONLY | os.O_DIRECT)
-                rnd = random.Random(i)
+                rnd = random.Random(seed * 1000 + i)
                 blocks = args.span // args.bs
                 end = time.monotonic() + args.seconds
                 while time.monotonic() < end:
@@ -311,20 +326,33 @@ def bench(args):
     for pid in pids:
         os.waitpid(pid, 0)
     t1, c1 = time.monotonic(), cpu_busy()
-    s1 = read_stat(args.stat) if args.stat else None
     with os.fdopen(r) as f:
         counts = [int(x) for x in f.read().split()]
     if len(counts) != args.qd or min(counts) <= 0:
         print('# a reader failed: %s' % counts)
-        return 2
+        return None
     ios, dt = sum(counts), t1 - t0
-    hz = os.sysconf('SC_CLK_TCK')
-    print('ios=%d' % ios)
-    print('iops=%.0f' % (ios / dt))
-    print('mbps=%.1f' % (ios * args.bs / dt / 1e6))
+    res = {'ios': '%d' % ios, 'iops': '%.0f' % (ios / dt),
+           'mbps': '%.1f' % (ios * args.bs / dt / 1e6)}
     if args.stat:
-        print('req_per_io=%.2f' % ((s1[0] - s0[0]) / ios))
-    print('cpu_us_per_io=%.0f' % ((c1 - c0) * 1e6 / hz / ios))
+        res['req_per_io'] = '%.2f' % ((read_stat(args.stat)[0] - s0) / ios)
+    if args.nfs_mount:
+        res['req_per_io'] = '%.2f' % ((nfs_reads(args.nfs_mount) - n0) / ios)
+    hz = os.sysconf('SC_CLK_TCK')
+    res['cpu_us_per_io'] = '%.0f' % ((c1 - c0) * 1e6 / hz / ios)
+    return res
+
+
+def bench(args):
+    if args.layout == 'gappy' and (args.bs % 4096 or args.bs < 4096):
+        print('# gappy needs --bs a multiple of 4096')
+        return 2
+    for run in range(1, args.runs + 1):
+        res = bench_run(args, run)
+        if res is None:
+            return 2
+        print(' '.join(['run=%d' % run] +
+                       ['%s=%s' % kv for kv in res.items()]))
     return 0
 
 
@@ -422,6 +450,8 @@ def main():
     b.add_argument('--seconds', type=float, default=2)
     b.add_argument('--span', type=int, default=32 << 20)
     b.add_argument('--stat')
+    b.add_argument('--nfs-mount')
+    b.add_argument('--runs', type=int, default=1)
     args = p.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
     return {'gappy': gappy, 'rmw': rmw, 'sgio': sgio,

@@ -53,12 +53,19 @@ ULP_DMM=0		# several MRs (SRP),
 ULP_DCMD=0		# and at the SRP target: commands with data
 ULP_DBUF=0		# and the data buffers (RDMA transfers) they took
 
-# ulp_rxe_mode on|off: (re)create RXE_DEV with rdma_rxe.sg_gaps_reg=Y|N.
-# Only a device this test created can be re-created.
+# ulp_rxe_mode on|off|stock: (re)create RXE_DEV with
+# rdma_rxe.sg_gaps_reg=Y|N, or as a kernel without that parameter creates
+# it (stock, for the benchmarks of the unpatched kernel).  Only a device
+# this test created can be re-created.
 ulp_rxe_mode()
 {
 	local want=Y
 
+	if [ "$1" = stock ]; then
+		rxe_cleanup
+		rxe_netdev_up && rxe_dev_up
+		return
+	fi
 	[ "$1" = off ] && want=N
 	[ -w "$ULP_PARAM" ] || { ktap_print_msg "no $ULP_PARAM"; return 1; }
 	[ -n "$ULP_PARAM_SAVED" ] || ULP_PARAM_SAVED=$(cat "$ULP_PARAM")
@@ -166,8 +173,11 @@ ulp_iser_attach()
 	local pol=/sys/module/ib_iser/parameters/reg_policy
 
 	# ib_iser reads reg_policy (read-only) when it is loaded; iscsid
-	# knows the transport it registered, so it goes first
-	if [ "$(cat $pol 2>/dev/null)" != "$ULP_ISER_POLICY" ]; then
+	# knows the transport it registered, so it goes first.  The policy
+	# "stock" is an unpatched kernel's ib_iser, which has none.
+	if [ "$ULP_ISER_POLICY" = stock ]; then
+		modprobe ib_iser || return 1
+	elif [ "$(cat $pol 2>/dev/null)" != "$ULP_ISER_POLICY" ]; then
 		if [ -n "$ULP_ISCSID" ]; then
 			kill "$ULP_ISCSID" 2>/dev/null && wait "$ULP_ISCSID" 2>/dev/null
 			ULP_ISCSID=
@@ -244,8 +254,10 @@ ulp_srp_attach()
 {
 	local port tpg guid h q opts=$ULP_SRP_OPTS
 
-	# ib_srp reads reg_policy when a target port is added
-	echo "$ULP_SRP_POLICY" > /sys/module/ib_srp/parameters/reg_policy ||
+	# ib_srp reads reg_policy when a target port is added (an unpatched
+	# kernel's, policy "stock", has none)
+	[ "$ULP_SRP_POLICY" = stock ] ||
+		echo "$ULP_SRP_POLICY" > /sys/module/ib_srp/parameters/reg_policy ||
 		{ ktap_print_msg "cannot set ib_srp reg_policy=$ULP_SRP_POLICY"; return 1; }
 	[ "$ULP_SRP_POLICY:$ULP_MODE" = never:off ] &&
 		opts=${opts:+$opts,}$ULP_SRP_BIG_OPTS
