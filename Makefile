@@ -7,7 +7,8 @@
 #   make check-debug  the same tests on a KASAN/UBSAN/lockdep/kmemleak kernel
 #   make stress   the randomized differential test, long (WB_STRESS_OPS, WB_STRESS_SEED)
 #   make stress-debug  the same on the debug kernel (KASAN, lockdep, ...)
-#   make bench    benchmarks (not tests): results in build/bench/
+#   make bench    benchmarks (not tests), patched and unpatched kernel side by
+#                 side: build/bench/results.md and plots; QUICK=1 fewer figures
 #   make shell    interactive guest shell (serial console; 'exit' ends it)
 #   make ktest T="iser.sh srp.sh"  only these kselftests, in one boot
 #   make patches  regenerate patches/ from commits in build/linux
@@ -43,7 +44,7 @@ check-debug:
 	@$(WB)/check.sh debug
 
 bench:
-	@$(WB)/bench.sh
+	@WB_BENCH_QUICK=$(if $(filter 1,$(QUICK)),1,0) $(WB)/bench.sh
 
 # WB_STRESS_OPS (default 100000) operations from WB_STRESS_SEED (default 1)
 stress:

@@ -1,18 +1,32 @@
 # SPDX-License-Identifier: GPL-2.0
-# Guest job of 'make bench': the benchmark suites (KUnit suites marked
-# slow, named *_bench).  The built-in ones ran at boot (the host passed
-# kunit.filter_glob=*_bench); the loopback one runs on rxe0 here.  Then
-# O_DIRECT reads over iSER and SRP under each reg_policy (bench-ulp.bash).
+# Guest job of 'make bench', on the patched kernel (WB_BENCH_KERNEL=patched)
+# or the unpatched base (base).  Prints "benchdata" records to bench.log
+# for workbench/benchreport.py.
+#   patched: the benchmark suites (KUnit suites marked slow, named
+#            *_bench): the built-in ones ran at boot (the host passed
+#            kunit.filter_glob=*_bench), the loopback one runs on rxe0
+#            here; then the ULPs under each reg_policy.
+#   base:    the ULPs as the unpatched kernel runs them (pass "stock").
+# WB_BENCH_QUICK=1 measures fewer and smaller figures.
 wb_modules_setup || echo "wb: modules setup failed"
 exec > "$WB_OUT/bench.log" 2>&1
-wb_rxe_up
-printf %s "*_bench" > /sys/module/kunit/parameters/filter_glob
-modprobe indirect_mr_loopback_test netdev=dummy0
-for r in /sys/kernel/debug/kunit/*_bench/results; do
-	cat "$r"
+kernel=${WB_BENCH_KERNEL:-patched}
+quick=${WB_BENCH_QUICK:-0}
+echo "benchdata config quick=$quick"
+if [ "$kernel" = patched ]; then
+	reps=5 max=$((64 << 20))
+	[ "$quick" = 1 ] && reps=3 max=$((4 << 20))
+	wb_rxe_up
+	printf %s "*_bench" > /sys/module/kunit/parameters/filter_glob
+	modprobe indirect_mr_loopback_test netdev=dummy0 bench_reps=$reps \
+		bench_max_bytes=$max
+	for r in /sys/kernel/debug/kunit/*_bench/results; do
+		cat "$r"
+	done
+	modprobe -r indirect_mr_loopback_test
+	rdma link delete rxe0
+fi
+# the ULPs, each with its own rxe0, created per pass
+for u in ${WB_BENCH_ULPS-iser srp nfs}; do
+	bash "$WB_REPO/workbench/guest/bench-ulp.bash" "$u" "$kernel"
 done
-modprobe -r indirect_mr_loopback_test
-rdma link delete rxe0
-# iSER and SRP under each reg_policy (their own rxe0, created per pass)
-bash "$WB_REPO/workbench/guest/bench-ulp.bash" iser
-bash "$WB_REPO/workbench/guest/bench-ulp.bash" srp

@@ -1,0 +1,638 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn benchmark measurements into a Markdown report and gnuplot plots.
+
+Usage: benchreport.py DATA OUTDIR
+
+Every line of DATA containing the word "benchdata" is a record; text before
+it (such as a KUnit "    # suite: " prefix) is ignored, and so are other
+lines.  A record is "benchdata TABLE key=value ...".  A value with commas is
+a list of numbers, one per run.  "why=TEXT" (not measured) or "failed=TEXT"
+(the benchmark failed) is the last key and takes the rest of the line.
+Tables:
+
+  machine accel=tcg|kvm cpus=C mem_mb=M host=H kernel=patched|base
+  config  quick=0|1
+  ceiling bytes=T mbps=...                       guest memcpy bandwidth
+  walker  entries=N ps=...                       ps per lookup, N entries
+  rxe     op=write|read|send n=N size=S bytes=T fast_wrs=K
+          fast_mbps=... indirect_mbps=...        rxe loopback data path
+  reg     n=N indirect_map_ns=... indirect_pair_ns=...
+          [fast_map_ns=... fast_pair_ns=...]     registration cost
+  ulp     ulp=iser|srp|nfs kernel=base|patched pass=P bs=B qd=Q
+          layout=aligned|misaligned|gappy iops=... mbps=... req=... cpu=...
+          [xfer=...]                             storage protocol on rxe
+
+A record is labelled with the machine line before it.  A cell measured
+again (the base kernel boots before and after the patched one) pools the
+runs of both records.  A why= or failed= record that leaves out some of the keys naming
+a cell (e.g. a ULP pass that could not attach) covers every cell it matches.
+
+Writes OUTDIR/results.md (also printed), OUTDIR/*.dat, *.gp and walker.png,
+rxe.png, ulp.png.  Exit status: 0 report written; 1 no measurements, a
+malformed record, or a record with failed= (after writing the report); 2
+gnuplot failed.
+"""
+import math
+import os
+import re
+import subprocess
+import sys
+
+TEXT_KEYS = {'accel', 'host', 'kernel', 'op', 'ulp', 'pass', 'layout'}
+REST_KEYS = ('why', 'failed')
+# table: (keys naming a cell, keys it must measure unless why= or failed=)
+TABLES = {
+    'machine': (('accel', 'cpus', 'mem_mb'), ()),
+    'config': (('quick',), ()),
+    'ceiling': (('bytes',), ('mbps',)),
+    'walker': (('entries',), ('ps',)),
+    'rxe': (('op', 'n', 'size', 'bytes'), ('fast_wrs', 'fast_mbps', 'indirect_mbps')),
+    'reg': (('n',), ('indirect_map_ns', 'indirect_pair_ns')),
+    'ulp': (('ulp', 'kernel', 'pass', 'bs', 'qd', 'layout'), ('iops', 'mbps', 'req', 'cpu')),
+}
+MEASURED = ('ceiling', 'walker', 'rxe', 'reg', 'ulp')
+ORDER = {'write': 0, 'read': 1, 'send': 2, 'iser': 0, 'srp': 1, 'nfs': 2,
+         'aligned': 0, 'misaligned': 1, 'gappy': 2, 'base': 0, 'patched': 1, 'stock': 0,
+         'auto:on': 1, 'always:on': 2, 'never:on': 3, 'never:off': 4, 'on': 1, 'off': 2}
+RXE_TARGETS = {4096: 0.95, 512: 0.8}
+WALKER_TARGET = 2.0
+MIN_RUNS, MAX_SPREAD, TRIM_FROM = 3, 0.25, 5
+FAST_MR_LIMIT = 'fast MR maps at most 512 pages'
+RULE = ('Each cell gives the median of its runs (the middle of the sorted runs, the lower '
+        'middle for an even count) with the min–max range. A ratio A/B is '
+        'median(A)/median(B), with range min(A)/max(B) – max(A)/min(B); it is printed only '
+        'if both cells have at least %d runs and the larger spread (max−min)/median is at '
+        'most %d%%, otherwise it shows "—" and why. With %d runs or more, the lowest and '
+        'the highest run of each cell are left out of the spread and the range (not of '
+        'the tables). Against a target the verdict is '
+        '"meets", "misses", or "undecided" when the ratio is not printed.'
+        % (MIN_RUNS, MAX_SPREAD * 100, TRIM_FROM))
+
+
+def parse_value(key, text):
+    """Return text for TEXT_KEYS, else a number, or a list of numbers if text has commas."""
+    if not text:
+        raise ValueError('%s= is empty' % key)
+    if key in TEXT_KEYS:
+        return text
+    try:
+        nums = [float(t) for t in text.split(',')]
+    except ValueError:
+        raise ValueError('%s=%s is not a number or a list of numbers' % (key, text)) from None
+    if not all(math.isfinite(x) for x in nums):
+        raise ValueError('%s=%s is not finite' % (key, text))
+    return nums if ',' in text else nums[0]
+
+
+def parse_record(text):
+    """Parse the text after "benchdata" into (table, {key: value}); raise ValueError."""
+    words = text.split(None, 1)
+    if not words or '=' in words[0]:
+        raise ValueError('no table name')
+    table, rest, rec = words[0], (words[1] if len(words) > 1 else ''), {}
+    while rest:
+        m = re.match(r'(\w+)=', rest)
+        if not m:
+            raise ValueError('expected key=value at "%s"' % rest.split()[0])
+        key, rest = m.group(1), rest[m.end():]
+        if key in rec:
+            raise ValueError('%s= given twice' % key)
+        if key in REST_KEYS:
+            rec[key] = rest.strip()
+            break
+        value = re.match(r'\S*', rest).group(0)
+        rest = rest[len(value):].lstrip()
+        rec[key] = parse_value(key, value)
+    return table, rec
+
+
+def runs(value):
+    """Return a value as a list of runs."""
+    return value if isinstance(value, list) else [value]
+
+
+def check_record(table, rec):
+    """Raise ValueError if rec lacks a key its table needs or its lists disagree."""
+    if table not in TABLES:
+        raise ValueError('unknown table %s' % table)
+    ident, measured = TABLES[table]
+    if table in MEASURED and ('why' in rec or 'failed' in rec):
+        return                          # may cover a group of cells, see lookup()
+    need = ident + measured
+    missing = [k + '=' for k in need if k not in rec]
+    if missing:
+        raise ValueError('%s record lacks %s' % (table, ', '.join(missing)))
+    for side in ('indirect', 'fast') if table == 'reg' else ():
+        m, p = rec.get(side + '_map_ns'), rec.get(side + '_pair_ns')
+        if (m is None) != (p is None) or m is not None and len(runs(m)) != len(runs(p)):
+            raise ValueError('%s_map_ns= and %s_pair_ns= need the same number of runs'
+                             % (side, side))
+
+
+def machine_label(rec):
+    """Describe a machine record, e.g. "TCG, 2 vCPUs, 2048 MiB, patched kernel, host h"."""
+    label = '%s, %d vCPUs, %d MiB' % (rec['accel'].upper(), rec['cpus'], rec['mem_mb'])
+    if 'kernel' in rec:
+        label += ', %s kernel' % rec['kernel']
+    return label + (', host %s' % rec['host'] if 'host' in rec else '')
+
+
+def merge(old, rec, keys):
+    """Return the record of a cell measured again (the base kernel boots
+    before and after the patched one): the runs of both of its measured keys
+    pooled, so that the spread includes what changed between the boots.  A why= or failed=
+    record, or one after it, replaces the other."""
+    if old is None or 'why' in old or 'why' in rec:
+        return rec
+    out = dict(rec)
+    for k in keys:
+        if k in old and k in rec:
+            out[k] = runs(old[k]) + runs(rec[k])
+    return out
+
+
+def load(path):
+    """Read DATA into a dict of tables keyed by cell; raise ValueError naming a bad line."""
+    data = {t: {} for t in MEASURED}
+    data.update(machines=[], quick=None, failed=[], where={}, partial=[])
+    machine = 'machine not recorded'
+    with open(path, errors='replace') as f:
+        for lineno, line in enumerate(f, 1):
+            m = re.search(r'\bbenchdata\b', line)
+            if not m:
+                continue
+            try:
+                table, rec = parse_record(line[m.end():])
+                check_record(table, rec)
+                if any(isinstance(rec.get(k), list) for k in TABLES[table][0] + ('fast_wrs',)):
+                    raise ValueError('a list where %s needs one value' % table)
+            except ValueError as e:
+                raise ValueError('line %d: %s: %s' % (lineno, e, line.strip())) from None
+            if 'failed' in rec:
+                what = line[m.end():].split(' failed=')[0].strip()
+                data['failed'].append((lineno, what, rec['failed'] or '(no message)'))
+                rec['why'] = 'failed: ' + (rec['failed'] or '(no message)')
+            if table == 'machine':
+                machine = machine_label(rec)
+                if machine not in data['machines']:
+                    data['machines'].append(machine)
+            elif table == 'config':
+                data['quick'] = rec['quick']
+            else:
+                ident = TABLES[table][0]
+                if not all(k in rec for k in ident):    # a why= for a group of cells
+                    data['partial'].append((table, rec))
+                else:
+                    key = tuple(rec[k] for k in ident) if len(ident) > 1 else rec[ident[0]]
+                    data[table][key] = merge(data[table].get(key), rec,
+                                             TABLES[table][1])
+                where = data['where'].setdefault(table, [])
+                if machine not in where:
+                    where.append(machine)
+    return data
+
+
+def stats(v):
+    """Return (min, median, max, runs) of a list; the median is the lower middle."""
+    s = sorted(v)
+    return s[0], s[(len(s) - 1) // 2], s[-1], len(s)
+
+
+def trim(v):
+    """Return the runs a ratio is judged on: without the lowest and the highest
+    one when there are at least TRIM_FROM (one disturbed run under TCG must not
+    hide a ratio), else all of them."""
+    return sorted(v)[1:-1] if len(v) >= TRIM_FROM else v
+
+
+def lookup(data, table, key):
+    """Return the record of a cell, or a why=/failed= record naming a group it is in."""
+    if key in data[table]:
+        return data[table][key]
+    key = key if isinstance(key, tuple) else (key,)
+    for t, rec in data['partial']:
+        if t == table and all(rec.get(k, v) == v for k, v in zip(TABLES[table][0], key)):
+            return rec
+    return None
+
+
+def partial(data, table):
+    """Return a bullet list of the why=/failed= records of table that name no one cell."""
+    lines = []
+    for rec in (rec for t, rec in data['partial'] if t == table):
+        keys = ' '.join('%s=%s' % (k, fmt_key(rec[k])) for k in TABLES[table][0] if k in rec)
+        lines.append('- not measured: %s%s' % (keys + ' — ' if keys else '', rec['why']))
+    return lines + [''] * bool(lines)
+
+
+def fmt_key(v):
+    """Format an identity value as written in DATA."""
+    return v if isinstance(v, str) else '%g' % v
+
+
+def cell(rec, key):
+    """Return the runs of rec[key], or a string saying why there are none."""
+    if rec is None or ('why' not in rec and key not in rec):
+        return 'missing'
+    return rec['why'] if 'why' in rec else runs(rec[key])
+
+
+def ratio(a, b, names=('A', 'B')):
+    """Return (median, lo, hi, why) of A/B; why is None when the rule lets it be printed."""
+    if isinstance(a, str) or isinstance(b, str):
+        if a == b:
+            return None, None, None, 'not measured: ' + a
+        why = '; '.join('%s: %s' % (n, v) for n, v in zip(names, (a, b)) if isinstance(v, str))
+        return None, None, None, 'not measured: ' + why
+    (la, ma, ha, na), (lb, mb, hb, nb) = stats(trim(a)), stats(trim(b))
+    na, nb = len(a), len(b)
+    if lb <= 0:
+        return None, None, None, 'not measured: %s is not positive' % names[1]
+    med, lo, hi = ma / mb, la / hb, ha / lb
+    if min(na, nb) < MIN_RUNS:
+        n = min(na, nb)
+        return med, lo, hi, '%d run%s < %d' % (n, '' if n == 1 else 's', MIN_RUNS)
+    worst = max((ha - la) / ma if ma > 0 else math.inf, (hb - lb) / mb)
+    if worst > MAX_SPREAD:
+        return med, lo, hi, 'spread %.0f%% > %.0f%% (range %.2f–%.2f)' % (
+            worst * 100, MAX_SPREAD * 100, lo, hi)
+    return med, lo, hi, None
+
+
+def verdict(r, target, lower=False):
+    """Return meets / misses / undecided / not measured for ratio r, or — without a target."""
+    if r[3] and r[3].startswith('not measured'):
+        return 'not measured'
+    if target is None:
+        return '—'
+    if r[3]:
+        return 'undecided'
+    return 'meets' if (r[0] <= target if lower else r[0] >= target) else 'misses'
+
+
+def fmt_num(x):
+    """Format a rate: an integer from 100 up or when whole, else 3 significant figures."""
+    if abs(x) >= 100 or x == int(x):
+        return '%d' % round(x)
+    return '%.3g' % x
+
+
+def fmt_size(b, sep=' '):
+    """Format a byte count as 512 B, 4 KiB, 64 KiB, 1 MiB, 64 MiB."""
+    for unit, scale in (('GiB', 1 << 30), ('MiB', 1 << 20), ('KiB', 1 << 10)):
+        if b >= scale:
+            return fmt_num(b / scale) + sep + unit
+    return '%d%sB' % (b, sep)
+
+
+def fmt_runs(v, show_runs=False):
+    """Format runs as "median (min–max)[, n runs]", or a reason as "—"."""
+    if isinstance(v, str):
+        return '—'
+    lo, med, hi, n = stats(v)
+    text = '%s (%s–%s)' % (fmt_num(med), fmt_num(lo), fmt_num(hi))
+    return text + (', %d runs' % n if show_runs else '')
+
+
+def fmt_target(target, lower=False):
+    """Format a target such as ≥ 0.95, or — without one."""
+    return '—' if target is None else '%s %.2f' % ('≤' if lower else '≥', target)
+
+
+def ratio_cols(r):
+    """Return the [ratio, range / why not] columns of ratio r."""
+    if r[3] is None:
+        return ['%.3f' % r[0], '%.2f–%.2f' % (r[1], r[2])]
+    return ['—', r[3]]
+
+
+def md_table(head, rows):
+    """Return a Markdown table as a list of lines, or none without rows."""
+    if not rows:
+        return []
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    lines += ['| ' + ' | '.join(str(c).replace('|', '\\|') for c in row) + ' |' for row in rows]
+    return lines + ['']
+
+
+def section(data, title, table):
+    """Return the heading of a section of absolute figures, labelled with its machines."""
+    if not data[table] and not partial(data, table):
+        return ['## ' + title, '', 'No records.', '']
+    return ['## ' + title, '', 'Measured on: %s.' % '; '.join(data['where'][table]), '']
+
+
+def by_order(key):
+    """Sort key putting known words (ops, ULPs, layouts, kernels) in their natural order."""
+    return tuple((ORDER.get(k, 9), k) if isinstance(k, str) else (0, k) for k in key)
+
+
+def walker_ratios(data):
+    """Return {N: ratio of median(N) to median(1 entry)} for the walker."""
+    one = cell(lookup(data, 'walker', 1.0), 'ps')
+    return {n: ratio(cell(rec, 'ps'), one, ('N=%d' % n, '1 entry'))
+            for n, rec in data['walker'].items()}
+
+
+def reg_rate(rec, side):
+    """Return registrations per second per run for side indirect or fast, or a reason."""
+    if 'why' in rec:
+        return rec['why']
+    if side + '_map_ns' not in rec:
+        return FAST_MR_LIMIT if side == 'fast' and rec['n'] > 512 else 'missing'
+    ns = [m + p for m, p in zip(runs(rec[side + '_map_ns']), runs(rec[side + '_pair_ns']))]
+    return [1e9 / t for t in ns] if min(ns) > 0 else 'a run took 0 ns'
+
+
+def ulp_specs(ulp, bs):
+    """Return the (numerator, denominator, target) ULP claims for one ulp and bs."""
+    pa, ba = ('patched', 'auto:on'), ('base', 'stock')
+    if ulp == 'nfs':
+        pa, po = ('patched', 'on'), ('patched', 'off')
+        specs = [(pa + ('aligned',), po + ('aligned',), 0.98),
+                 (po + ('aligned',), ba + ('aligned',), 0.98),
+                 (pa + ('aligned',), ba + ('aligned',), 0.98),
+                 (pa + ('gappy',), po + ('gappy',), None),
+                 (pa + ('gappy',), ba + ('gappy',), None)]
+    elif ulp in ('iser', 'srp'):
+        # in one boot: auto against never (rxe's offer on, and off: the
+        # stock path); across boots: the stock path on both kernels
+        po = ('patched', 'never:off')
+        specs = [(pa + ('gappy',), pa + ('aligned',), 0.9),
+                 (pa + ('aligned',), ('patched', 'never:on', 'aligned'), 0.98),
+                 (pa + ('aligned',), po + ('aligned',), 0.98),
+                 (po + ('aligned',), ba + ('aligned',), 0.98),
+                 (pa + ('aligned',), ba + ('aligned',), 0.98),
+                 (pa + ('gappy',), po + ('gappy',), None),
+                 (pa + ('gappy',), ba + ('gappy',), None),
+                 (pa + ('misaligned',), po + ('misaligned',), None)]
+    else:
+        specs = []
+    # a gappy I/O is several 4 KiB pieces, so there is none of 4 KiB or less
+    return [s for s in specs if bs > 4096 or s[0][2] != 'gappy']
+
+
+def claims(data):
+    """Return the Claims section: every ratio with a target, and the headlines."""
+    rows = []
+
+    def add(name, r, target, lower=False):
+        rows.append([name] + ratio_cols(r) + [fmt_target(target, lower), verdict(r, target, lower)])
+    for (op, n, size, _), rec in sorted(data['rxe'].items(), key=lambda i: by_order(i[0])):
+        if size in RXE_TARGETS:
+            r = ratio(cell(rec, 'indirect_mbps'), cell(rec, 'fast_mbps'), ('indirect', 'fast'))
+            add('rxe %s, %d × %s: indirect / fast MB/s' % (op, n, fmt_size(size)), r,
+                RXE_TARGETS[size])
+    wr = walker_ratios(data)
+    r = ratio(*(cell(lookup(data, 'walker', n), 'ps') for n in (65536.0, 1.0)),
+              ('N=65536', '1 entry'))
+    add('walker: ps per lookup, 65536 / 1 entries', r, WALKER_TARGET, True)
+    measured = [(r[0], n) for n, r in wr.items() if n != 1 and r[0] is not None]
+    if measured:
+        n = max(measured)[1]
+        add('walker: worst N (%d) / 1 entry' % n, wr[n], WALKER_TARGET, True)
+    for n, rec in sorted(data['reg'].items()):
+        if n <= 512:
+            add('registration, N=%d: indirect / fast registrations/s' % n,
+                ratio(reg_rate(rec, 'indirect'), reg_rate(rec, 'fast'), ('indirect', 'fast')), None)
+    for ulp, bs, qd in sorted({(k[0], k[3], k[4]) for k in data['ulp']}, key=by_order):
+        for a, b, target in ulp_specs(ulp, bs):
+            iops = [cell(lookup(data, 'ulp', (ulp,) + x[:2] + (bs, qd) + x[2:]), 'iops')
+                    for x in (a, b)]
+            add('%s %s qd %d: %s / %s IOPS' % (ulp, fmt_size(bs), qd, ' '.join(a), ' '.join(b)),
+                ratio(iops[0], iops[1], (' '.join(a), ' '.join(b))), target)
+    return ['## Claims', ''] + md_table(['claim', 'ratio', 'range / why not', 'target', 'verdict'],
+                                        rows)
+
+
+def tables(data):
+    """Return the Ceiling, rxe, Walker, Registration and ULP sections."""
+    out = section(data, 'Ceiling (guest memcpy)', 'ceiling')
+    rows = []
+    for nbytes, rec in sorted(data['ceiling'].items()):
+        v = cell(rec, 'mbps')
+        rows.append([fmt_size(nbytes)] + (['—'] * 3 + ['not measured: ' + v] if isinstance(
+            v, str) else [fmt_num(x) for x in stats(v)]))
+    out += md_table(['bytes', 'MB/s min', 'median', 'max', 'runs'], rows) + partial(data, 'ceiling')
+
+    out += section(data, 'rxe data path', 'rxe')
+    rows = []
+    for key, rec in sorted(data['rxe'].items(), key=lambda i: by_order(i[0])):
+        op, n, size, nbytes = key
+        target, row = RXE_TARGETS.get(size), [op, '%d' % n, fmt_size(size), fmt_size(nbytes)]
+        if 'why' in rec:
+            rows.append(row + ['—'] * 6 + [rec['why'], fmt_target(target), 'not measured'])
+            continue
+        fast, ind = cell(rec, 'fast_mbps'), cell(rec, 'indirect_mbps')
+        ceil = cell(lookup(data, 'ceiling', nbytes), 'mbps')
+        pct = ['—' if isinstance(ceil, str) else fmt_num(100 * stats(v)[1] / stats(ceil)[1]) + '%'
+               for v in (fast, ind)]
+        r = ratio(ind, fast, ('indirect', 'fast'))
+        rows.append(row + ['%d' % rec['fast_wrs'], fmt_runs(fast), pct[0], fmt_runs(ind), pct[1]]
+                    + ratio_cols(r) + [fmt_target(target), verdict(r, target)])
+    out += md_table(['op', 'N', 'entry size', 'bytes/op', 'fast WRs', 'fast MB/s', '% ceiling',
+                     'indirect MB/s', '% ceiling', 'indirect / fast', 'range / why',
+                     'target', 'verdict'], rows) + partial(data, 'rxe')
+
+    out += section(data, 'Walker', 'walker')
+    rows, wr = [], walker_ratios(data)
+    for n, rec in sorted(data['walker'].items()):
+        v = cell(rec, 'ps')
+        cols = ['1 (reference)', '', ''] if n == 1 else ratio_cols(wr[n]) + [
+            verdict(wr[n], WALKER_TARGET, True)]
+        rows.append(['%d' % n, fmt_runs(v) if not isinstance(v, str) else v,
+                     '—' if isinstance(v, str) else len(v)] + cols)
+    out += md_table(['entries', 'ps per lookup', 'runs', 'ratio to 1 entry', 'range / why',
+                     'verdict (%s)' % fmt_target(WALKER_TARGET, True)], rows)
+    out += partial(data, 'walker')
+
+    out += section(data, 'Registration', 'reg')
+    rows = []
+    for n, rec in sorted(data['reg'].items()):
+        row = ['%d' % n]
+        for side in ('indirect', 'fast'):
+            rate = reg_rate(rec, side)
+            us = [fmt_runs([x / 1000 for x in runs(rec[side + k])]) if side + k in rec else '—'
+                  for k in ('_map_ns', '_pair_ns')]
+            row += us + ['—' if isinstance(rate, str) else fmt_num(stats(rate)[1])]
+        r = ratio(reg_rate(rec, 'indirect'), reg_rate(rec, 'fast'), ('indirect', 'fast'))
+        limit = reg_rate(rec, 'fast') == FAST_MR_LIMIT and 'why' not in rec
+        rows.append(row + (['—', FAST_MR_LIMIT] if limit else ratio_cols(r)))
+    out += md_table(['entries', 'indirect map µs', 'indirect pair µs', 'indirect reg/s',
+                     'fast map µs', 'fast pair µs', 'fast reg/s', 'indirect / fast',
+                     'range / why'], rows) + partial(data, 'reg')
+
+    out += section(data, 'ULPs', 'ulp')
+    for ulp in sorted({k[0] for k in data['ulp']}, key=lambda u: by_order((u,))):
+        recs = sorted(((k, r) for k, r in data['ulp'].items() if k[0] == ulp),
+                      key=lambda i: by_order(i[0]))
+        xfer = any('xfer' in r for _, r in recs)
+        rows = []
+        for (_, kernel, pas, bs, qd, layout), rec in recs:
+            row = [kernel, pas, fmt_size(bs), '%d' % qd, layout]
+            if 'why' in rec:
+                rows.append(row + ['not measured: ' + rec['why']] + ['—'] * (3 + xfer))
+                continue
+            keys = ('mbps', 'req', 'cpu') + (('xfer',) if xfer else ())
+            rows.append(row + [fmt_runs(cell(rec, 'iops'), True)] +
+                        [fmt_runs(cell(rec, k)) for k in keys])
+        out += ['### ' + ulp, ''] + md_table(
+            ['kernel', 'pass', 'bs', 'qd', 'layout', 'IOPS', 'MB/s', 'req per I/O',
+             'CPU µs per I/O'] + (['xfer per command'] if xfer else []), rows)
+    return out + partial(data, 'ulp')
+
+
+def gp_header(name, width, height):
+    """Return gnuplot lines choosing pngcairo (or png if absent) and the output file."""
+    size = '%d,%d' % (width, height)
+    return ["if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {",
+            "    set terminal pngcairo size %s font ',10'" % size,
+            '} else {', '    set terminal png size %s' % size, '}',
+            "set output '%s.png'" % name, 'set grid']
+
+
+def walker_plot(data):
+    """Return ({dat file: lines}, gp lines) for walker.png, or None without data."""
+    pts = [(n, stats(v)) for n, v in ((n, cell(r, 'ps')) for n, r in sorted(data['walker'].items()))
+           if not isinstance(v, str)]
+    if not pts:
+        return None
+    dat = ['# entries min_ns median_ns max_ns'] + [
+        '%d %g %g %g' % (n, s[0] / 1000, s[1] / 1000, s[2] / 1000) for n, s in pts]
+    target = 2 * pts[0][1][1] / 1000 if pts[0][0] == 1 else None
+    gp = gp_header('walker', 1000, 600) + [
+        "set title 'Walker: ns per lookup (median, min-max bars)'", 'set logscale x 2',
+        "set xlabel 'entries'", "set ylabel 'ns per lookup'", 'set key bottom right',
+        'set xrange [%g:%g]' % (pts[0][0] / 2, pts[-1][0] * 2),
+        'set yrange [0:%g]' % (max([s[2] / 1000 for _, s in pts] + [target or 0]) * 1.15),
+        'set xtics (%s)' % ', '.join('%d' % n for n, _ in pts)]
+    plot = "plot 'walker.dat' using 1:3:2:4 with yerrorlines lw 2 pt 7 title 'median'"
+    if target:
+        gp.append("set label 'target' at graph 0.02, first %g offset 0,0.8" % target)
+        plot += (", %g with lines dt 2 lw 2 lc rgb 'red' title 'target: 2x the 1-entry median'"
+                 % target)
+    return {'walker.dat': dat}, gp + [plot]
+
+
+def rxe_plot(data):
+    """Return the files and gp lines of rxe.png, one panel per op, or None without data."""
+    series = {}                         # op: {N: [(size, median, lo, hi)]}
+    for (op, n, size, _), rec in sorted(data['rxe'].items(), key=lambda i: by_order(i[0])):
+        r = ratio(cell(rec, 'indirect_mbps'), cell(rec, 'fast_mbps'))
+        if r[0] is not None:
+            series.setdefault(op, {}).setdefault(n, []).append((size,) + r[:3])
+    if not series:
+        return None
+    pts = [p for by_n in series.values() for s in by_n.values() for p in s]
+    sizes = sorted({p[0] for p in pts})
+    files, gp = {}, gp_header('rxe', 1000, 600) + [
+        "set multiplot layout 1,%d title 'rxe: indirect / fast MB/s (median, min-max bars)'"
+        % len(series), 'set logscale x 2', "set xlabel 'entry size'",
+        "set ylabel 'indirect / fast'", 'set key bottom left',
+        'set xrange [%g:%g]' % (sizes[0] / 2, sizes[-1] * 2),
+        'set yrange [0:%g]' % max([1.2] + [p[3] * 1.1 for p in pts]),
+        'set xtics (%s)' % ', '.join("'%s' %d" % (fmt_size(s), s) for s in sizes)]
+    for op, by_n in series.items():
+        files['rxe_%s.dat' % op] = [line for n, s in by_n.items() for line in
+                                    ['# N=%d' % n] + ['%d %g %g %g' % p for p in s] + ['', '']]
+        plots = ["'rxe_%s.dat' index %d using 1:2:3:4 with yerrorlines lw 2 title 'N=%d'"
+                 % (op, i, n) for i, n in enumerate(by_n)]
+        plots += ["0.95 with lines dt 2 lc rgb 'black' title '0.95 (4 KiB target)'",
+                  "0.8 with lines dt 3 lc rgb 'gray40' title '0.8 (512 B target)'"]
+        gp += ["set title '%s'" % op, 'plot ' + ', '.join(plots)]
+    return files, gp + ['unset multiplot']
+
+
+def ulp_plot(data):
+    """Return the files and gp lines of ulp.png, one panel per ULP, or None without data."""
+    iops = {k: stats(v)[1] for k, v in ((k, cell(r, 'iops')) for k, r in data['ulp'].items())
+            if not isinstance(v, str)}
+    ulps = sorted({k[0] for k in iops}, key=lambda u: by_order((u,)))
+    if not ulps:
+        return None
+    files, gp = {}, gp_header('ulp', 1000, max(600, 320 * len(ulps))) + [
+        'set multiplot layout %d,1' % len(ulps), 'set style data histogram',
+        'set style histogram clustered gap 1', 'set style fill solid 0.8 border -1',
+        'set xtics rotate by -40 scale 0 font ",8"', "set ylabel 'IOPS'", 'set yrange [0:*]',
+        'set key outside right top', 'set bmargin 6']
+    for ulp in ulps:
+        series = sorted({k[1:3] for k in iops if k[0] == ulp}, key=by_order)
+        cats = sorted({k[3:] for k in iops if k[0] == ulp}, key=by_order)
+        name = 'ulp_%s.dat' % ulp
+        files[name] = ['# bs/qd/layout ' + ' '.join('"%s %s"' % s for s in series)] + [
+            '"%s/%d/%s" ' % (fmt_size(c[0], ''), c[1], c[2]) + ' '.join(
+                '%g' % iops.get((ulp,) + s + c, math.nan) for s in series) for c in cats]
+        plots = ["'%s' using %d%s title '%s %s'" % (name, i + 2, ':xtic(1)' * (i == 0), *s)
+                 for i, s in enumerate(series)]
+        gp += ["set title '%s: IOPS (median)'" % ulp, 'plot ' + ', '.join(plots)]
+    return files, gp + ['unset multiplot']
+
+
+def make_plot(outdir, name, built):
+    """Write one plot's .dat and .gp files and run gnuplot; return (results.md line, ok)."""
+    png = os.path.join(outdir, name + '.png')
+    if os.path.exists(png):
+        os.remove(png)
+    if built is None:
+        return '- %s.png: skipped, no data.' % name, True
+    files, gp = built
+    for fn, lines in list(files.items()) + [(name + '.gp', gp)]:
+        with open(os.path.join(outdir, fn), 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+    try:
+        p = subprocess.run(['gnuplot', name + '.gp'], cwd=outdir, capture_output=True,
+                           text=True, timeout=300)
+        err = None if p.returncode == 0 and os.path.exists(png) else (
+            p.stderr.strip().splitlines() or ['exit status %d' % p.returncode])[-1]
+    except (OSError, subprocess.TimeoutExpired) as e:
+        err = str(e)
+    if err:
+        print('benchreport: gnuplot %s.gp failed: %s' % (name, err), file=sys.stderr)
+        return '- %s.png: gnuplot failed: %s' % (name, err), False
+    return '- [%s.png](%s.png)\n\n  ![%s](%s.png)' % (name, name, name, name), True
+
+
+def report(data, plot_lines):
+    """Return results.md as a list of lines."""
+    cmd = 'make bench QUICK=1' if data['quick'] else 'make bench'
+    out = ['# Benchmark results', '', 'Machine%s:' % ('s' if len(data['machines']) > 1 else ''),
+           ''] + ['- ' + m for m in data['machines'] or ['machine not recorded']]
+    out += ['', RULE, '', 'Measured with `%s`.' % cmd, '']
+    out += claims(data) + tables(data)
+    out += ['## Plots', '', 'Plots show medians with min–max bars whatever the ratio rule says.',
+            'Regenerate with `python3 workbench/benchreport.py build/bench/data.txt build/bench`.',
+            ''] + plot_lines + ['']
+    if data['failed']:
+        out += ['## Failures', ''] + ['- line %d: `benchdata %s`: %s' % f for f in data['failed']]
+        out.append('')
+    return out
+
+
+def main(argv):
+    """Parse DATA, write OUTDIR, and return the exit status."""
+    if len(argv) != 3:
+        print('usage: benchreport.py DATA OUTDIR', file=sys.stderr)
+        return 1
+    try:
+        data = load(argv[1])
+    except (OSError, ValueError) as e:
+        print('benchreport: %s: %s' % (argv[1], e), file=sys.stderr)
+        return 1
+    if not any(data[t] for t in MEASURED) and not data['failed'] and not data['partial']:
+        print('benchreport: %s: no benchdata measurement records' % argv[1], file=sys.stderr)
+        return 1
+    os.makedirs(argv[2], exist_ok=True)
+    plots = [make_plot(argv[2], name, fn(data)) for name, fn in
+             (('walker', walker_plot), ('rxe', rxe_plot), ('ulp', ulp_plot))]
+    text = '\n'.join(report(data, [p[0] for p in plots])) + '\n'
+    with open(os.path.join(argv[2], 'results.md'), 'w') as f:
+        f.write(text)
+    sys.stdout.write(text)
+    if data['failed']:
+        return 1
+    return 0 if all(p[1] for p in plots) else 2
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
