@@ -141,15 +141,35 @@ def machine_label(rec):
 def merge(old, rec, keys):
     """Return the record of a cell measured again (the base kernel boots
     before and after the patched one): the runs of both of its measured keys
-    pooled, so that the spread includes what changed between the boots.  A why= or failed=
-    record, or one after it, replaces the other."""
+    pooled, so that the spread includes what changed between the boots.  A
+    why= or failed= record, or one after it, replaces the other.  The ratio
+    of the medians of the first measured key (the same kernel, later over
+    earlier) goes to drift."""
     if old is None or 'why' in old or 'why' in rec:
         return rec
     out = dict(rec)
     for k in keys:
         if k in old and k in rec:
             out[k] = runs(old[k]) + runs(rec[k])
+    first, again = stats(runs(old[keys[0]]))[1], stats(runs(rec[keys[0]]))[1]
+    if first > 0:
+        drift.append(again / first)
     return out
+
+
+drift = []  # of the cells measured twice, see merge()
+
+
+def drift_lines():
+    """Return a paragraph on how much the cells measured in two boots moved."""
+    if not drift:
+        return []
+    lo, med, hi, n = stats(drift)
+    return ['Boot to boot: %d cells of the base kernel were measured in the boot before and in '
+            'the boot after the patched kernel; the later median over the earlier one ranges '
+            'from %.2f to %.2f (median %.2f). The same code moved that much between boots, so '
+            'a kernel-to-kernel ratio is decided only where the pooled runs keep the spread '
+            'within the rule.' % (n, lo, hi, med), '']
 
 
 def load(path):
@@ -463,7 +483,7 @@ def tables(data):
                      'fast map µs', 'fast pair µs', 'fast reg/s', 'indirect / fast',
                      'range / why'], rows) + partial(data, 'reg')
 
-    out += section(data, 'ULPs', 'ulp')
+    out += section(data, 'ULPs', 'ulp') + drift_lines()
     for ulp in sorted({k[0] for k in data['ulp']}, key=lambda u: by_order((u,))):
         recs = sorted(((k, r) for k, r in data['ulp'].items() if k[0] == ulp),
                       key=lambda i: by_order(i[0]))
@@ -554,18 +574,29 @@ def ulp_plot(data):
     files, gp = {}, gp_header('ulp', 1000, max(600, 320 * len(ulps))) + [
         'set multiplot layout %d,1' % len(ulps), 'set style data histogram',
         'set style histogram clustered gap 1', 'set style fill solid 0.8 border -1',
-        'set xtics rotate by -40 scale 0 font ",8"', "set ylabel 'IOPS'", 'set yrange [0:*]',
+        'set xtics rotate by -40 scale 0 font ",8"',
+        'set yrange [0:*]', 'set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2',
         'set key outside right top', 'set bmargin 6']
     for ulp in ulps:
         series = sorted({k[1:3] for k in iops if k[0] == ulp}, key=by_order)
         cats = sorted({k[3:] for k in iops if k[0] == ulp}, key=by_order)
         name = 'ulp_%s.dat' % ulp
+        # each cell relative to the base kernel's stock path in the same
+        # category: IOPS differ 100-fold between 4 KiB and 1 MiB
+        base = {c: iops.get((ulp, 'base', 'stock') + c, math.nan) for c in cats}
+        what, ylabel = 'median IOPS relative to the base kernel (stock)', 'IOPS / base stock'
+        if all(math.isnan(b) for b in base.values()):
+            base = {c: 1 for c in cats}
+            what, ylabel = 'median IOPS (no base kernel cells)', 'IOPS'
+        gp.append("set ylabel '%s'" % ylabel)
         files[name] = ['# bs/qd/layout ' + ' '.join('"%s %s"' % s for s in series)] + [
             '"%s/%d/%s" ' % (fmt_size(c[0], ''), c[1], c[2]) + ' '.join(
-                '%g' % iops.get((ulp,) + s + c, math.nan) for s in series) for c in cats]
+                '%g' % (iops.get((ulp,) + s + c, math.nan) / base[c]) for s in series)
+            for c in cats]
         plots = ["'%s' using %d%s title '%s %s'" % (name, i + 2, ':xtic(1)' * (i == 0), *s)
                  for i, s in enumerate(series)]
-        gp += ["set title '%s: IOPS (median)'" % ulp, 'plot ' + ', '.join(plots)]
+        gp += ["set title '%s: %s'" % (ulp, what),
+               'plot ' + ', '.join(plots)]
     return files, gp + ['unset multiplot']
 
 
