@@ -356,6 +356,134 @@ def bench(args):
     return 0
 
 
+SOAK_MAGIC = 0x6b616f73  # "soak"
+
+
+def soak_block(seed, block, gen, bs):
+    """The content of block written in generation gen: 32-byte units naming
+    the run, the block, the generation and the 512-byte sector, so that a
+    stale, torn or misplaced write shows which one it was."""
+    return b''.join(struct.pack('<IIQQQ', SOAK_MAGIC, seed, block, gen, s) * 16
+                    for s in range(bs // 512))
+
+
+def soak_layout(rnd, bs):
+    """Buffers for one write of bs bytes: page-aligned, 512 bytes into a
+    page, or gappy (4 KiB iovecs, each 512 bytes into its own page)."""
+    layout = rnd.choice(('aligned', 'misaligned', 'gappy'))
+    if layout == 'gappy' and bs % 4096:
+        layout = 'aligned'
+    return bench_buffers(layout, bs)
+
+
+def soak(args):
+    """Write generations of blocks until the time is up, tolerating errors
+    (a fault is being injected): every write the kernel acknowledged is
+    recorded, a failed one is recorded as either old or new.  The state
+    goes to args.state for soak-verify."""
+    import json
+    import random
+    import threading
+    import time
+    nblk = args.blocks
+    acked = [0] * nblk      # last acknowledged generation, 0: never
+    maybe = [[] for _ in range(nblk)]   # failed writes: may have landed
+    stats = {'writes': 0, 'errors': 0, 'bytes': 0}
+    lock = threading.Lock()
+    end = time.monotonic() + args.seconds
+
+    def worker(i):
+        rnd = random.Random(args.seed * 100 + i)
+        fd = None
+        while time.monotonic() < end:
+            # each thread owns the blocks b with b % qd == i
+            b = rnd.randrange(i, nblk, args.qd)
+            g = max(acked[b], max(maybe[b], default=0)) + 1
+            iov = soak_layout(rnd, args.bs)
+            data = soak_block(args.seed, b, g, args.bs)
+            at = 0
+            for v in iov:
+                v[:] = data[at:at + len(v)]
+                at += len(v)
+            try:
+                if fd is None:
+                    fd = os.open(args.path, os.O_RDWR | os.O_DIRECT)
+                n = os.pwritev(fd, iov, b * args.bs)
+                ok = n == args.bs
+            except OSError:
+                ok = False
+            with lock:
+                if ok:
+                    acked[b] = g
+                    maybe[b] = []
+                    stats['writes'] += 1
+                    stats['bytes'] += args.bs
+                else:
+                    maybe[b].append(g)
+                    stats['errors'] += 1
+            if not ok:
+                # the device may be gone for a while: reopen, slowly
+                if fd is not None:
+                    os.close(fd)
+                    fd = None
+                time.sleep(0.2)
+        if fd is not None:
+            os.close(fd)
+
+    threads = [threading.Thread(target=worker, args=(i,))
+               for i in range(args.qd)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with open(args.state, 'w') as f:
+        json.dump({'seed': args.seed, 'bs': args.bs, 'acked': acked,
+                   'maybe': maybe}, f)
+    print('writes=%d' % stats['writes'])
+    print('write_errors=%d' % stats['errors'])
+    print('bytes_written=%d' % stats['bytes'])
+    return 0 if stats['writes'] else 2
+
+
+def soak_verify(args):
+    """Read back every block soak wrote: each holds its last acknowledged
+    generation, or a later one whose write failed (it may have landed)."""
+    import json
+    with open(args.state) as f:
+        st = json.load(f)
+    seed, bs = st['seed'], st['bs']
+    fd = os.open(args.path, os.O_RDONLY | os.O_DIRECT)
+    buf = mmap.mmap(-1, bs)
+    bad = checked = 0
+    for b, g in enumerate(st['acked']):
+        allowed = ([g] if g else []) + st['maybe'][b]
+        if not allowed:
+            continue
+        if os.preadv(fd, [buf], b * bs) != bs:
+            print('data mismatch: short read of block %d' % b)
+            bad += 1
+            continue
+        got = bytes(buf)
+        if not any(got == soak_block(seed, b, x, bs) for x in allowed):
+            bad += 1
+            if bad <= 5:
+                at = first_diff(soak_block(seed, b, allowed[0], bs), got)[0]
+                at -= at % 32
+                m, _, blk, gen, sec = struct.unpack_from('<IIQQQ', got, at)
+                print('data mismatch: block %d, byte %d: holds block %d '
+                      'generation %d sector %d (magic %#x); acknowledged '
+                      'generation %d%s' % (
+                          b, at, blk, gen, sec, m, g,
+                          ', maybe %s' % st['maybe'][b]
+                          if st['maybe'][b] else ''))
+        elif g:
+            checked += bs
+    os.close(fd)
+    print('bytes_verified=%d' % checked)
+    print('mismatches=%d' % bad)
+    return 1 if bad else 0
+
+
 def rmw(args):
     k, off, ln = args.iovecs, args.iov_off, args.iov_len
     g = gappy_open(args)
@@ -452,10 +580,21 @@ def main():
     b.add_argument('--stat')
     b.add_argument('--nfs-mount')
     b.add_argument('--runs', type=int, default=1)
+    k = sub.add_parser('soak')
+    k.add_argument('path')
+    k.add_argument('--state', required=True)
+    k.add_argument('--seconds', type=float, default=10)
+    k.add_argument('--blocks', type=int, default=256)
+    k.add_argument('--bs', type=int, default=65536)
+    k.add_argument('--qd', type=int, default=4)
+    k.add_argument('--seed', type=int, default=1)
+    v = sub.add_parser('soak-verify')
+    v.add_argument('path')
+    v.add_argument('--state', required=True)
     args = p.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
-    return {'gappy': gappy, 'rmw': rmw, 'sgio': sgio,
-            'bench': bench}[args.cmd](args)
+    return {'gappy': gappy, 'rmw': rmw, 'sgio': sgio, 'bench': bench,
+            'soak': soak, 'soak-verify': soak_verify}[args.cmd](args)
 
 
 if __name__ == '__main__':

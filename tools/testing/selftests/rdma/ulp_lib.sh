@@ -233,6 +233,9 @@ ulp_iser_detach()
 	timeout 60 iscsiadm -m node -T "$ULP_IQN" -p "$RXE_ADDR:3260" -I iser \
 		--logout >/dev/null 2>&1
 	timeout 10 iscsiadm -m node -o delete >/dev/null 2>&1
+	# the session's sysfs goes after logout returns: a login right after
+	# must not find the old one
+	ulp_wait_gone "/sys/class/iscsi_session/session*"
 	[ -d "$tpg" ] || return 0
 	echo 0 > "$tpg/enable" 2>/dev/null
 	rm -f "$tpg/lun/lun_0/disk"
