@@ -4,8 +4,8 @@
 # boot the base, the patched kernel and the base again, run the
 # benchmarks, and write what they measured, side by side in one run, to
 # build/bench/: data.txt (the "benchdata" records), results.md (tables,
-# ratios, verdicts) and the plots (*.png), made by benchreport.py.  Absolute figures are this machine's; ratios are the
-# claims.
+# ratios, verdicts) and the plots (*.png), made by benchreport.py.
+# Absolute figures are this machine's; ratios are the claims.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)

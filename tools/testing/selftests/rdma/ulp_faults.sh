@@ -56,42 +56,20 @@ fault_target()
 # and a new one begins; sets ULP_BLK to the new disk.
 fault_relogin()
 {
-	local h guid n
+	local p
 
 	case $ULP_TRANSPORT in
 	iser)
 		timeout 60 iscsiadm -m node -T "$ULP_IQN" -p "$RXE_ADDR:3260" \
 			-I iser --logout >/dev/null || return 1
 		sleep 1
-		timeout 90 iscsiadm -m node -T "$ULP_IQN" -p "$RXE_ADDR:3260" \
-			-I iser --login >/dev/null || return 1
-		h=$(ulp_wait_path "/sys/class/iscsi_session/session*/device") ||
-			return 1
-		ulp_scsi_disk "$h" ;;
+		ulp_iser_login ;;
 	srp)
-		for h in /sys/class/srp_remote_ports/port-*; do
-			[ -e "$h/delete" ] && echo 1 > "$h/delete"
+		for p in /sys/class/srp_remote_ports/port-*; do
+			[ -e "$p/delete" ] && echo 1 > "$p/delete"
 		done
 		ulp_wait_gone "/sys/class/srp_remote_ports/port-*" || return 1
-		guid=$(cat /sys/module/ib_srpt/parameters/srpt_service_guid) ||
-			return 1
-		# ib_srp refuses a second login to a target port (EEXIST)
-		# until its workqueue has removed the old one: retry
-		n=0
-		until echo "id_ext=$guid,ioc_guid=$guid,dest=$RXE_ADDR:$ULP_SRP_PORT" \
-			> "/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target" \
-			2>/dev/null; do
-			n=$((n + 1))
-			[ $n -lt 40 ] || return 1
-			sleep 0.5
-		done
-		for h in /sys/class/scsi_host/host*; do
-			[ "$(cat "$h/proc_name")" = ib_srp ] && break
-			h=
-		done
-		[ -n "$h" ] || return 1
-		ULP_SRP_HOST=$h
-		ulp_scsi_disk "$h/device" ;;
+		ulp_srp_login "$ULP_SRP_OPTS" 40 ;;
 	*)
 		return 1 ;;
 	esac

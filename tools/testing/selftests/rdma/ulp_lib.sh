@@ -169,7 +169,7 @@ ulp_scsi_disk()
 
 ulp_iser_attach()
 {
-	local tpg=$ULP_CFG/iscsi/$ULP_IQN/tpgt_1 host found _
+	local tpg=$ULP_CFG/iscsi/$ULP_IQN/tpgt_1 found _
 	local pol=/sys/module/ib_iser/parameters/reg_policy
 
 	# ib_iser reads reg_policy (read-only) when it is loaded; iscsid
@@ -219,6 +219,14 @@ ulp_iser_attach()
 		sleep 1
 	done
 	[ $found = 1 ] || { ktap_print_msg "iSER discovery failed"; return 1; }
+	ulp_iser_login
+}
+
+# ulp_iser_login: log in to the discovered target; set ULP_BLK and ULP_SG.
+ulp_iser_login()
+{
+	local host
+
 	timeout 90 iscsiadm -m node -T "$ULP_IQN" -p "$RXE_ADDR:3260" -I iser \
 		--login >/dev/null || { ktap_print_msg "iSER login failed"; return 1; }
 	host=$(ulp_wait_path "/sys/class/iscsi_session/session*/device") ||
@@ -255,7 +263,7 @@ ulp_srpt_port()
 
 ulp_srp_attach()
 {
-	local port tpg guid h q opts=$ULP_SRP_OPTS
+	local port tpg opts=$ULP_SRP_OPTS
 
 	# ib_srp reads reg_policy when a target port is added (an unpatched
 	# kernel's, policy "stock", has none)
@@ -275,11 +283,26 @@ ulp_srp_attach()
 	echo 1 > "$tpg/enable" || return 1
 	echo "$ULP_SRP_PORT" > "$ULP_CFG/srpt/discovery_auth/rdma_cm_port" ||
 		return 1
+	ulp_srp_login "$opts" 1
+}
+
+# ulp_srp_login OPTIONS TRIES: add_target with OPTIONS (tried TRIES times,
+# half a second apart: right after a remote port was deleted, ib_srp
+# refuses the same target port with EEXIST until its workqueue removed
+# the old one); set ULP_SRP_HOST, ULP_BLK and ULP_SG.
+ulp_srp_login()
+{
+	local opts=$1 tries=$2 guid h q n=0
+
 	guid=$(cat /sys/module/ib_srpt/parameters/srpt_service_guid) || return 1
 	ktap_print_msg "add_target options: ${opts:-(none)}"
-	echo "id_ext=$guid,ioc_guid=$guid,dest=$RXE_ADDR:$ULP_SRP_PORT${opts:+,$opts}" \
-		> "/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target" ||
-		{ ktap_print_msg "SRP add_target failed"; return 1; }
+	until echo "id_ext=$guid,ioc_guid=$guid,dest=$RXE_ADDR:$ULP_SRP_PORT${opts:+,$opts}" \
+		> "/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target"; do
+		n=$((n + 1))
+		[ $n -lt "$tries" ] ||
+			{ ktap_print_msg "SRP add_target failed"; return 1; }
+		sleep 0.5
+	done
 	for h in /sys/class/scsi_host/host*; do
 		[ "$(cat "$h/proc_name")" = ib_srp ] && break
 		h=
