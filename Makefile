@@ -7,6 +7,9 @@
 #   make check-debug  the same tests on a KASAN/UBSAN/lockdep/kmemleak kernel
 #   make stress   the randomized differential test, long (WB_STRESS_OPS, WB_STRESS_SEED)
 #   make stress-debug  the same on the debug kernel (KASAN, lockdep, ...)
+#   make soak     random fault sequences under load over iSER, SRP and
+#                 NFS/RDMA, long (WB_SOAK_SECONDS, WB_SOAK_SEED)
+#   make soak-debug  the same on the debug kernel (KASAN, lockdep, kmemleak)
 #   make bench    benchmarks (not tests), patched and unpatched kernel side by
 #                 side: build/bench/results.md and plots; QUICK=1 fewer figures
 #   make shell    interactive guest shell (serial console; 'exit' ends it)
@@ -18,7 +21,7 @@
 #   make clean    remove build/ (ccache is kept)
 
 WB := workbench
-.PHONY: all demo check check-debug stress stress-debug bench shell ktest patches kernel base-kernel deps tree gates clean
+.PHONY: all demo check check-debug stress stress-debug soak soak-debug bench shell ktest patches kernel base-kernel deps tree gates clean
 
 all: demo
 
@@ -52,6 +55,13 @@ stress:
 
 stress-debug:
 	@$(WB)/stress.sh debug
+
+# WB_SOAK_SECONDS (default 600) of rounds from WB_SOAK_SEED (default 1)
+soak:
+	@$(WB)/soak.sh
+
+soak-debug:
+	@$(WB)/soak.sh debug
 
 shell: kernel
 	@$(WB)/vm.sh shell build/shell

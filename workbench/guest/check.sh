@@ -7,13 +7,4 @@ wb_modules_setup || echo "wb: modules setup failed"
 cd "$WB_KSFT" && ./run_kselftest.sh 2>&1 | cat > "$WB_OUT/kselftest.ktap"
 
 # The debug kernel: look for leaks once everything ran and was unloaded.
-if [ -n "$WB_KMEMLEAK" ]; then
-	if [ -w /sys/kernel/debug/kmemleak ]; then
-		echo scan > /sys/kernel/debug/kmemleak
-		sleep 1
-		echo scan > /sys/kernel/debug/kmemleak
-		cat /sys/kernel/debug/kmemleak > "$WB_OUT/kmemleak.txt"
-	else
-		echo "wb: no /sys/kernel/debug/kmemleak"
-	fi
-fi
+wb_kmemleak_scan

@@ -26,3 +26,19 @@ wb_rxe_up()
 	ip link set dummy0 up
 	rdma link add rxe0 type rxe netdev dummy0
 }
+
+# wb_kmemleak_scan: on the debug kernel (WB_KMEMLEAK set), once the tests
+# ran and unloaded what they loaded: two scans, the leaks to
+# $WB_OUT/kmemleak.txt (empty: none).
+wb_kmemleak_scan()
+{
+	[ -n "$WB_KMEMLEAK" ] || return 0
+	if [ ! -w /sys/kernel/debug/kmemleak ]; then
+		echo "wb: no /sys/kernel/debug/kmemleak"
+		return 1
+	fi
+	echo scan > /sys/kernel/debug/kmemleak
+	sleep 1
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak > "$WB_OUT/kmemleak.txt"
+}

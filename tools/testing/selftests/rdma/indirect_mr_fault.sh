@@ -29,35 +29,11 @@ rxe_require ip rdma modprobe awk sort
 [ "$(id -u)" = 0 ] || { ktap_skip_all "needs root"; exit "$KSFT_SKIP"; }
 ktap_set_plan 6
 
-# The defaults of FAULT_ATTR_INITIALIZER and of both capabilities.
-fault_reset()
-{
-	local a
-
-	for a in $ATTRS; do
-		[ -d "$DBG/$a" ] || continue
-		echo 0 > "$DBG/$a/probability"
-		echo 1 > "$DBG/$a/interval"
-		echo 1 > "$DBG/$a/times"
-		echo 0 > "$DBG/$a/space"
-		echo 2 > "$DBG/$a/verbose"
-		echo N > "$DBG/$a/task-filter"
-		echo Y > "$DBG/$a/ignore-gfp-wait"
-		echo 0 > "$DBG/$a/require-start" 2>/dev/null
-		echo 0xffffffffffffffff > "$DBG/$a/require-end" 2>/dev/null
-	done
-	if [ -d "$DBG/fail_page_alloc" ]; then
-		echo 1 > "$DBG/fail_page_alloc/min-order"
-		echo Y > "$DBG/fail_page_alloc/ignore-gfp-highmem"
-	fi
-	return 0
-}
-
 # Undoes only what this run did (rxe_lib.sh), so it also runs first, to
 # disarm fault injection and unload a module left loaded.
 cleanup()
 {
-	fault_reset
+	rxe_fault_reset failslab fail_page_alloc
 	modprobe -r "$MOD" >/dev/null 2>&1
 	kunit_glob_restore 2>/dev/null
 	rxe_cleanup
@@ -104,15 +80,12 @@ echo N > "$DBG/fail_page_alloc/ignore-gfp-highmem"	# vmalloc's pages
 ktap_test_result "allocations of ib_alloc_mr and the map calls fail cleanly" \
 	run_cases 'nth_*'
 ktap_test_result "nothing left behind after the nth_* cases" no_mr_left
-fault_reset
+rxe_fault_reset failslab fail_page_alloc
 
 # Group 2: the next slab allocation whose stack holds rxe_ind_copy().
-# The function's text ends where the next symbol starts.
-range=$(awk '{ print $1, $3 }' /proc/kallsyms | sort |
-	awk 'f { print "0x" $1; exit } $2 == "rxe_ind_copy" { printf "0x%s ", $1; f = 1 }')
-# shellcheck disable=SC2086 # two addresses, or not: split on purpose
-set -- $range
-if [ $# -ne 2 ] || [ "$1" = 0x0000000000000000 ]; then
+# shellcheck disable=SC2046 # two addresses, or none: split on purpose
+set -- $(rxe_sym_range rxe_ind_copy)
+if [ $# -ne 2 ]; then
 	# never arm an unfiltered failslab: it would fail any allocation
 	ktap_test_fail "rxe_ind_copy found in /proc/kallsyms"
 	ktap_test_fail "a packet whose MR table cannot be allocated is retried (not armed)"
@@ -134,6 +107,6 @@ times_used()
 	[ "$(cat "$DBG/failslab/times")" = 0 ]
 }
 ktap_test_result "the armed failure was injected" times_used
-fault_reset
+rxe_fault_reset failslab fail_page_alloc
 ktap_test_result "nothing left behind after the armed_* cases" no_mr_left
 ktap_finished

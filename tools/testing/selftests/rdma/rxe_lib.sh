@@ -184,3 +184,52 @@ rxe_wait_listen()
 	done
 	return 1
 }
+
+# Fault injection (CONFIG_FAULT_INJECTION_DEBUG_FS): the debugfs
+# directories of the capabilities a test arms.
+RXE_FAULT_DBG=/sys/kernel/debug
+
+# rxe_fault_reset CAPABILITY...: back to the defaults of
+# FAULT_ATTR_INITIALIZER (and of fail_page_alloc's own attributes): armed
+# by nothing.  Missing capabilities are left alone.
+rxe_fault_reset()
+{
+	local a d
+
+	for a in "$@"; do
+		d=$RXE_FAULT_DBG/$a
+		[ -d "$d" ] || continue
+		echo 0 > "$d/probability"
+		echo 1 > "$d/interval"
+		echo 1 > "$d/times"
+		echo 0 > "$d/space"
+		echo 2 > "$d/verbose"
+		echo N > "$d/task-filter"
+		echo Y > "$d/ignore-gfp-wait"
+		echo 0 > "$d/require-start" 2>/dev/null
+		echo 0xffffffffffffffff > "$d/require-end" 2>/dev/null
+		if [ "$a" = fail_page_alloc ]; then
+			echo 1 > "$d/min-order"
+			echo Y > "$d/ignore-gfp-highmem"
+		fi
+	done
+	return 0
+}
+
+# rxe_sym_range SYMBOL: "START END" of a function's text in
+# /proc/kallsyms (it ends where the next symbol starts), for the stack
+# filter of a fault capability; fails when the symbol is not found or
+# kallsyms hides addresses.
+rxe_sym_range()
+{
+	local r
+
+	r=$(awk '{ print $1, $3 }' /proc/kallsyms | sort |
+		awk -v s="$1" 'f { print "0x" $1; exit }
+			$2 == s { printf "0x%s ", $1; f = 1 }')
+	case $r in
+	0x0000000000000000*|'') return 1 ;;
+	*" 0x"*) echo "$r" ;;
+	*) return 1 ;;
+	esac
+}

@@ -3,44 +3,104 @@
 #
 # Storage ULPs over rxe under faults.  While ulp_io.py soak writes
 # generations of 64 KiB blocks (page-aligned, misaligned and gappy
-# buffers, 4 writers) through iSER, SRP or NFS/RDMA, one fault is
-# injected; the initiator must recover (or fail the affected writes
-# cleanly) within a bounded time, and then every block is read back: it
-# holds the last generation whose write was acknowledged, or a later one
-# whose write failed.  After teardown no MR may be left on the device.
-# Kernel reports (WARN, KASAN, lockdep) fail the run through the runner.
+# buffers, 4 writers) through iSER, SRP or NFS/RDMA, faults are injected
+# one after the other; after each the initiator must recover (or fail the
+# affected writes cleanly) within a bounded time.  Then every block is
+# read back: it holds the last generation whose write was acknowledged,
+# or a later one whose write failed.  The initiator's registration
+# counters show no failed registration, and after teardown no MR is left
+# on the device.  Kernel reports (WARN, KASAN, lockdep) fail the run
+# through the runner.
 #
-#   ULP_FAULT_CASES    TRANSPORT:FAULT words (default: every fault of
-#                      every transport, see ulp_fault_cases)
-#   ULP_FAULT_SECONDS  how long the writers run in each case (default 12;
-#                      the fault comes after a third of it)
+#   ULP_FAULT_CASES    TRANSPORT:FAULT[,FAULT...] words, one test each,
+#                      the faults in that order; "all" is every fault of
+#                      every transport, one test each.  The default, the
+#                      short pass of make check, is FAULT_CHECK_CASES:
+#                      every fault once, in three sequences.
+#   ULP_FAULT_SECONDS  the writers write a third of it before the first
+#                      fault and a third after each fault has been
+#                      recovered from (default 6; 12 in soak mode)
+#   ULP_FAULT_SOAK     seconds: instead of the cases, rounds of random
+#                      fault sequences (1 to 3 faults of a random
+#                      transport) until the time is up (make soak)
+#   ULP_FAULT_SEED     the seed of those rounds (default 1)
 #
 # Faults:
 #   netdev     the netdev under rxe down for 3 s, then up
 #   reset_dev  SCSI device reset (sg_reset -d) with writes in flight
 #   reset_host SCSI host reset (sg_reset -H) with writes in flight; a
 #              target reset for iSER, whose hosts have no host reset
-#   relogin    iSER logout, SRP remote port deletion, with writes in
-#              flight; then log in again (the writers see the disk go)
+#   relogin    iSER logout, SRP remote port deletion, NFS unmount with
+#              writes in flight; then log in (mount) again
+#   rxe_link   rdma link delete of the device under the ULP, and add again.
+#              What an administrator does then is done: isert's listener
+#              went with the device and is started again (the portal's
+#              iser attribute); ib_srp removed the target port and ib_srpt
+#              forgot its port, so the target port is configured and SRP
+#              logs in again.  iSCSI and NFS reconnect by themselves.
+#   lun        the target's LUN 0 unmapped for 3 s (iSER: the TPG's LUN
+#              loses its backstore; SRP: the initiator's ACL loses it)
+#   portal     the target portal gone for 3 s: the TPG disabled, which
+#              ends its sessions, and its listener removed; then both
+#              back, and the initiator reconnects
+#   failslab   the portal fault with failslab armed on the initiator's
+#              registration MRs (the stack filter on iser_reg_alloc_mrs
+#              or srp_create_fr_pool): the first reconnect fails to
+#              allocate them, cleanly, and a later one succeeds
+#   listener   NFS: the server stopped for 3 s (its RDMA listener and
+#              connections closed) and started again
 
 DIR=$(dirname "$0")
 . "$DIR/../kselftest/ktap_helpers.sh"
 . "$DIR/rxe_lib.sh"
 . "$DIR/ulp_lib.sh"
 
-FAULT_SECONDS=${ULP_FAULT_SECONDS:-12}
+if [ "${ULP_FAULT_SOAK:-0}" -gt 0 ]; then
+	FAULT_SECONDS=${ULP_FAULT_SECONDS:-12}
+else
+	FAULT_SECONDS=${ULP_FAULT_SECONDS:-6}
+fi
 FAULT_STATE=/tmp/ulp-fault.json
 FAULT_LOG=/tmp/ulp-fault.log
+FAULT_STOP=/tmp/ulp-fault.stop
+# the writers' path: a link to the disk, renamed by a new login
+FAULT_DEV=/tmp/ulp-fault-dev
+FAULT_SCSI="netdev reset_dev reset_host relogin rxe_link lun portal failslab"
+# nfs4 netdev is not among them: its writers did not finish within 3
+# minutes of the link coming back (to be understood)
+FAULT_NFS="relogin rxe_link listener"
+FAULT_TRANSPORTS="iser srp nfs4"
+# every fault once; those whose recovery differs most between the SCSI
+# transports (the device gone, a reconnect that cannot allocate) on both
+FAULT_CHECK_CASES="iser:netdev,reset_host,rxe_link,portal,failslab
+	srp:reset_dev,relogin,lun,rxe_link,failslab nfs4:listener,rxe_link"
+FAULT_RECOVERY=180	# seconds a transport may take to work again
+FAULTS_INJECTED=0
+FAULT_BYTES=0
 
-ulp_fault_cases()
+# fault_list TRANSPORT: the faults that apply to it.
+fault_list()
 {
-	# nfs4:netdev is not in the default: its writers did not finish
-	# within 3 minutes of the link coming back (to be understood)
-	echo "${ULP_FAULT_CASES:-iser:netdev iser:reset_dev iser:reset_host iser:relogin srp:netdev srp:reset_dev srp:reset_host srp:relogin}"
+	case $1 in
+	nfs*) echo "$FAULT_NFS" ;;
+	*) echo "$FAULT_SCSI" ;;
+	esac
 }
 
-# fault_target: where the writers write (the disk, or a file on the mount
-# that the server side created)
+# fault_all_cases: every fault of every transport, one test each.
+fault_all_cases()
+{
+	local t f
+
+	for t in $FAULT_TRANSPORTS; do
+		for f in $(fault_list "$t"); do
+			printf '%s:%s ' "$t" "$f"
+		done
+	done
+}
+
+# fault_target: where the writers write: a link to the disk, or a file on
+# the mount that the server side created.
 fault_target()
 {
 	if [ "$ULP_TRANSPORT" = nfs4 ]; then
@@ -48,12 +108,32 @@ fault_target()
 			status=none || return 1
 		echo "$ULP_MNT/soak"
 	else
-		echo "/dev/$ULP_BLK"
+		ln -sfn "/dev/$ULP_BLK" "$FAULT_DEV" || return 1
+		echo "$FAULT_DEV"
 	fi
 }
 
-# fault_relogin: the SCSI transport's session ends with writes in flight
-# and a new one begins; sets ULP_BLK to the new disk.
+# fault_recovered PATH: the transport works again, bounded: a direct read
+# of PATH succeeds (I/O queued while a session recovers waits in it).
+fault_recovered()
+{
+	local t0=$SECONDS
+
+	[ "$ULP_TRANSPORT" = nfs4 ] || ln -sfn "/dev/$ULP_BLK" "$FAULT_DEV"
+	while [ $((SECONDS - t0)) -lt $FAULT_RECOVERY ]; do
+		if timeout 60 dd if="$1" of=/dev/null bs=4096 count=1 \
+			iflag=direct status=none 2>/dev/null; then
+			ktap_print_msg "working again after $((SECONDS - t0)) s"
+			return 0
+		fi
+		sleep 1
+	done
+	ktap_print_msg "not working $FAULT_RECOVERY s after the fault"
+	return 1
+}
+
+# fault_relogin: the session ends with writes in flight and a new one
+# begins; sets ULP_BLK to the new disk.
 fault_relogin()
 {
 	local p
@@ -62,7 +142,7 @@ fault_relogin()
 	iser)
 		timeout 60 iscsiadm -m node -T "$ULP_IQN" -p "$RXE_ADDR:3260" \
 			-I iser --logout >/dev/null || return 1
-		sleep 1
+		ulp_wait_gone "/sys/class/iscsi_session/session*" || return 1
 		ulp_iser_login ;;
 	srp)
 		for p in /sys/class/srp_remote_ports/port-*; do
@@ -70,14 +150,126 @@ fault_relogin()
 		done
 		ulp_wait_gone "/sys/class/srp_remote_ports/port-*" || return 1
 		ulp_srp_login "$ULP_SRP_OPTS" 40 ;;
-	*)
-		return 1 ;;
+	nfs4)
+		# forced (RPCs in flight fail) and lazy: the writers hold
+		# the file open
+		timeout 60 umount -f -l "$ULP_MNT" || return 1
+		timeout 120 mount -t nfs -o "vers=4.2,proto=rdma,port=$ULP_NFS_PORT,nolock" \
+			"$RXE_ADDR:/" "$ULP_MNT" ;;
 	esac
+}
+
+# fault_rxe_link: the RDMA device goes away under the ULP and comes back.
+fault_rxe_link()
+{
+	local np=$ULP_CFG/iscsi/$ULP_IQN/tpgt_1/np/$RXE_ADDR:3260
+
+	timeout 120 rdma link delete "$RXE_DEV" ||
+		{ ktap_print_msg "rdma link delete $RXE_DEV failed"; return 1; }
+	sleep 2
+	timeout 60 rdma link add "$RXE_DEV" type rxe netdev "$RXE_NETDEV" ||
+		{ ktap_print_msg "rdma link add $RXE_DEV failed"; return 1; }
+	case $ULP_TRANSPORT in
+	iser)
+		echo 0 > "$np/iser" && echo 1 > "$np/iser" ;;
+	srp)
+		ulp_wait_path "/sys/class/infiniband_srp/srp-$RXE_DEV-1" \
+			>/dev/null || return 1
+		ulp_srp_detach && ulp_srp_attach ;;
+	esac
+}
+
+# fault_lun: LUN 0 unmapped at the target for 3 s.
+fault_lun()
+{
+	local tpg l
+
+	case $ULP_TRANSPORT in
+	iser)
+		l=$ULP_CFG/iscsi/$ULP_IQN/tpgt_1/lun/lun_0
+		rm "$l/disk" || return 1
+		sleep 3
+		ln -s "$ULP_RD" "$l/disk" ;;
+	srp)
+		tpg=$ULP_CFG/srpt/$(ulp_srpt_port)/$(ulp_srpt_port)
+		l=$tpg/acls/$RXE_ADDR/lun_0
+		rm "$l/lun" || return 1
+		sleep 3
+		ln -s "$tpg/lun/lun_0" "$l/lun" ;;
+	esac
+}
+
+# fault_portal: the TPG disabled and its listener gone for 3 s.
+fault_portal()
+{
+	local tpg np a port
+
+	case $ULP_TRANSPORT in
+	iser)
+		tpg=$ULP_CFG/iscsi/$ULP_IQN/tpgt_1
+		np=$tpg/np/$RXE_ADDR:3260
+		echo 0 > "$tpg/enable" && echo 0 > "$np/iser" &&
+			rmdir "$np" || return 1
+		sleep 3
+		mkdir "$np" && echo 1 > "$np/iser" && echo 1 > "$tpg/enable" ;;
+	srp)
+		tpg=$ULP_CFG/srpt/$(ulp_srpt_port)/$(ulp_srpt_port)
+		a=$ULP_CFG/srpt/discovery_auth/rdma_cm_port
+		port=$(cat "$a") || return 1
+		echo 0 > "$tpg/enable" && echo 0 > "$a" || return 1
+		sleep 3
+		echo "$port" > "$a" && echo 1 > "$tpg/enable" ;;
+	esac
+}
+
+# fault_failslab: the portal fault while the first slab allocation of the
+# initiator's registration MRs fails; the failure must have been injected.
+fault_failslab()
+{
+	local d=$RXE_FAULT_DBG/failslab sym rc=0
+
+	case $ULP_TRANSPORT in
+	iser) sym=iser_reg_alloc_mrs ;;
+	srp) sym=srp_create_fr_pool ;;
+	*) return 1 ;;
+	esac
+	[ -w "$d/require-start" ] || {
+		ktap_print_msg "needs CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS and CONFIG_FAULT_INJECTION_STACKTRACE_FILTER"
+		return 1
+	}
+	# shellcheck disable=SC2046 # two addresses, or none: split on purpose
+	set -- $(rxe_sym_range "$sym")
+	# never arm an unfiltered failslab: it would fail any allocation
+	[ $# = 2 ] || { ktap_print_msg "$sym not in /proc/kallsyms"; return 1; }
+	rxe_fault_reset failslab
+	echo "$1" > "$d/require-start"
+	echo "$2" > "$d/require-end"
+	echo N > "$d/ignore-gfp-wait"	# ib_alloc_mr() may sleep
+	echo 1 > "$d/verbose"
+	echo 100 > "$d/probability"
+	fault_portal || rc=1
+	fault_recovered "$FAULT_PATH" || rc=1
+	if [ "$(cat "$d/times")" != 0 ]; then
+		ktap_print_msg "no allocation under $sym failed: the reconnect did not allocate registration MRs"
+		rc=1
+	fi
+	rxe_fault_reset failslab
+	return $rc
+}
+
+# fault_nfs_listener: nfsd stopped for 3 s (listeners and connections
+# closed), then started with its RDMA listener again.
+fault_nfs_listener()
+{
+	rpc.nfsd 0 || return 1
+	sleep 3
+	rpc.nfsd 4 && echo "rdma $ULP_NFS_PORT" > /proc/fs/nfsd/portlist
 }
 
 # fault_inject FAULT
 fault_inject()
 {
+	FAULTS_INJECTED=$((FAULTS_INJECTED + 1))
 	case $1 in
 	netdev)
 		ip link set "$RXE_NETDEV" down && sleep 3 &&
@@ -92,62 +284,128 @@ fault_inject()
 		else
 			sg_reset -H "$ULP_SG"
 		fi ;;
-	relogin)
-		fault_relogin ;;
+	relogin) fault_relogin ;;
+	rxe_link) fault_rxe_link ;;
+	lun) fault_lun ;;
+	portal) fault_portal ;;
+	failslab) fault_failslab ;;
+	listener) fault_nfs_listener ;;
 	*)
 		ktap_print_msg "unknown fault $1"
 		return 1 ;;
 	esac
 }
 
-# fault_case TRANSPORT FAULT: one KTAP test
+# fault_counters: the initiator's registration counters after the faults:
+# no registration failed; SRP: no command waited for an MR, and each took
+# one RDMA transfer at the target.
+fault_counters()
+{
+	case $ULP_TRANSPORT in
+	iser) ulp_iser_no_fallback_errors ;;
+	srp) ulp_srp_counters &&
+		[ "${ULP_REG[data_cmds]}" = "${ULP_REG[data_bufs]}" ] ;;
+	esac
+}
+
+# fault_case TRANSPORT "FAULT..." [LABEL]: one KTAP test.
 fault_case()
 {
-	local t=$1 f=$2 d="$1: $2 under load" path pid out rc=0 v
+	local t=$1 faults=$2 d="${3}$1: ${2// /, } under load" pid out rc=0 v f
+	local third=$((FAULT_SECONDS / 3))
 
-	if ! ulp_rxe_mode on || ! ulp_attach "$t" || ! path=$(fault_target); then
+	v=0
+	if ! ulp_rxe_mode on || ! ulp_attach "$t" ||
+		! FAULT_PATH=$(fault_target); then
 		ktap_test_fail "$d: not attached"
 		ulp_detach
 		return
 	fi
-	rm -f "$FAULT_STATE"
-	timeout $((FAULT_SECONDS + 180)) $ULP_IO soak "$path" \
-		--state "$FAULT_STATE" --seconds "$FAULT_SECONDS" \
-		--seed "$RANDOM" > "$FAULT_LOG" 2>&1 &
+	rm -f "$FAULT_STATE" "$FAULT_STOP"
+	timeout 900 $ULP_IO soak "$FAULT_PATH" --state "$FAULT_STATE" \
+		--seconds 600 --stop "$FAULT_STOP" --seed "$RANDOM" \
+		> "$FAULT_LOG" 2>&1 &
 	pid=$!
-	sleep $((FAULT_SECONDS / 3))
-	fault_inject "$f" || { ktap_print_msg "$f: injecting the fault failed"; rc=1; }
+	sleep "$third"
+	for f in $faults; do
+		ktap_print_msg "fault: $f"
+		if ! fault_inject "$f"; then
+			ktap_print_msg "$f: injecting the fault failed"
+			rc=1
+			break
+		fi
+		fault_recovered "$FAULT_PATH" || { rc=1; break; }
+		sleep "$third"
+	done
+	touch "$FAULT_STOP"
 	wait "$pid" || { ktap_print_msg "the writers failed or hung:"; rc=1; }
 	sed 's/^/# /' "$FAULT_LOG"
-	# a re-login may have named the disk anew
-	[ "$t" != nfs4 ] && path=/dev/$ULP_BLK
 	if [ $rc = 0 ]; then
-		out=$(timeout 300 $ULP_IO soak-verify "$path" --state "$FAULT_STATE" 2>&1) ||
-			rc=1
+		out=$(timeout 300 $ULP_IO soak-verify "$FAULT_PATH" \
+			--state "$FAULT_STATE" 2>&1) || rc=1
 		sed 's/^/# /' <<<"$out"
 		v=$(sed -n 's/^bytes_verified=//p' <<<"$out")
 		[ "${v:-0}" -gt 0 ] || { ktap_print_msg "nothing verified"; rc=1; }
+		fault_counters || rc=1
 	fi
 	if ! ulp_detach || ! ulp_no_mr_left; then
 		ktap_print_msg "teardown left MRs or failed"
 		rc=1
 	fi
 	if [ $rc = 0 ]; then
-		ktap_test_pass "$d: ${v} bytes verified, no MR left"
+		FAULT_BYTES=$((FAULT_BYTES + v))
+		ktap_test_pass "$d: $v bytes verified, no MR left"
 	else
 		ktap_test_fail "$d"
 	fi
 }
 
+# fault_soak: rounds of 1 to 3 random faults of a random transport until
+# ULP_FAULT_SOAK seconds have passed; the plan comes at the end.
+fault_soak()
+{
+	local end=$((SECONDS + ULP_FAULT_SOAK)) n=0 _ t list tr fl
+
+	read -r -a tr <<<"$FAULT_TRANSPORTS"
+	RANDOM=${ULP_FAULT_SEED:-1}
+	while [ $SECONDS -lt "$end" ]; do
+		t=${tr[RANDOM % ${#tr[@]}]}
+		read -r -a fl <<<"$(fault_list "$t")"
+		list=
+		for _ in $(seq $((1 + RANDOM % 3))); do
+			list="$list${list:+ }${fl[RANDOM % ${#fl[@]}]}"
+		done
+		n=$((n + 1))
+		fault_case "$t" "$list" "round $n: "
+	done
+	ktap_set_plan "$n"
+}
+
+fault_cleanup()
+{
+	rm -f "$FAULT_DEV" "$FAULT_STOP"
+	rxe_fault_reset failslab
+	ulp_cleanup
+}
+
 ktap_print_header
-rxe_require ip rdma python3 timeout sg_reset iscsiadm mount.nfs
+rxe_require ip rdma python3 timeout sg_reset iscsiadm mount.nfs rpc.nfsd
 [ "$(id -u)" = 0 ] || { ktap_skip_all "needs root"; exit "$KSFT_SKIP"; }
 [ -d "$ULP_CFG" ] || { ktap_skip_all "configfs not mounted at /sys/kernel/config"; exit "$KSFT_SKIP"; }
-read -r -a cases <<<"$(ulp_fault_cases)"
-ktap_set_plan ${#cases[@]}
-trap ulp_cleanup EXIT
-for c in "${cases[@]}"; do
-	fault_case "${c%%:*}" "${c#*:}"
-done
+trap fault_cleanup EXIT
+if [ "${ULP_FAULT_SOAK:-0}" -gt 0 ]; then
+	ktap_print_msg "soak: ${ULP_FAULT_SOAK} s, seed ${ULP_FAULT_SEED:-1}"
+	fault_soak
+else
+	cases=${ULP_FAULT_CASES:-$FAULT_CHECK_CASES}
+	[ "$cases" = all ] && cases=$(fault_all_cases)
+	read -r -d '' -a cases <<<"$cases"
+	ktap_set_plan ${#cases[@]}
+	for c in "${cases[@]}"; do
+		f=${c#*:}
+		fault_case "${c%%:*}" "${f//,/ }"
+	done
+fi
+ktap_print_msg "soak_summary tests=$KSFT_NUM_TESTS failed=$KTAP_CNT_FAIL faults=$FAULTS_INJECTED bytes_verified=$FAULT_BYTES"
 ktap_print_msg "ran in $SECONDS s"
 ktap_finished

@@ -377,10 +377,10 @@ def soak_layout(rnd, bs):
 
 
 def soak(args):
-    """Write generations of blocks until the time is up, tolerating errors
-    (a fault is being injected): every write the kernel acknowledged is
-    recorded, a failed one is recorded as either old or new.  The state
-    goes to args.state for soak-verify."""
+    """Write generations of blocks until the time is up or the file
+    args.stop exists, tolerating errors (faults are being injected): every
+    write the kernel acknowledged is recorded, a failed one is recorded as
+    either old or new.  The state goes to args.state for soak-verify."""
     import json
     import random
     import threading
@@ -392,10 +392,14 @@ def soak(args):
     lock = threading.Lock()
     end = time.monotonic() + args.seconds
 
+    def running():
+        return time.monotonic() < end and not (
+            args.stop and os.path.exists(args.stop))
+
     def worker(i):
         rnd = random.Random(args.seed * 100 + i)
         fd = None
-        while time.monotonic() < end:
+        while running():
             # each thread owns the blocks b with b % qd == i
             b = rnd.randrange(i, nblk, args.qd)
             g = max(acked[b], max(maybe[b], default=0)) + 1
@@ -588,6 +592,7 @@ def main():
     k.add_argument('--bs', type=int, default=65536)
     k.add_argument('--qd', type=int, default=4)
     k.add_argument('--seed', type=int, default=1)
+    k.add_argument('--stop')
     v = sub.add_parser('soak-verify')
     v.add_argument('path')
     v.add_argument('--state', required=True)
