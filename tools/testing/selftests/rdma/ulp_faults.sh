@@ -47,6 +47,9 @@
 #              registration MRs (the stack filter on iser_reg_alloc_mrs
 #              or srp_create_fr_pool): the first reconnect fails to
 #              allocate them, cleanly, and a later one succeeds
+#   failslab_fb  the same, failslab armed on rxe's allocation of an
+#              indirect MR (rxe_ind_mr_init): the reconnect allocates its
+#              page-list MRs, not its first fallback MR, and frees them
 #   listener   NFS: the server stopped for 3 s (its RDMA listener and
 #              connections closed) and started again
 
@@ -65,14 +68,14 @@ FAULT_LOG=/tmp/ulp-fault.log
 FAULT_STOP=/tmp/ulp-fault.stop
 # the writers' path: a link to the disk, renamed by a new login
 FAULT_DEV=/tmp/ulp-fault-dev
-FAULT_SCSI="netdev reset_dev reset_host relogin rxe_link lun portal failslab"
+FAULT_SCSI="netdev reset_dev reset_host relogin rxe_link lun portal failslab failslab_fb"
 # nfs4 netdev is not among them: its writers did not finish within 3
 # minutes of the link coming back (to be understood)
 FAULT_NFS="relogin rxe_link listener"
 FAULT_TRANSPORTS="iser srp nfs4"
 # every fault once; those whose recovery differs most between the SCSI
 # transports (the device gone, a reconnect that cannot allocate) on both
-FAULT_CHECK_CASES="iser:netdev,reset_host,rxe_link,portal,failslab
+FAULT_CHECK_CASES="iser:netdev,reset_host,rxe_link,portal,failslab_fb
 	srp:reset_dev,relogin,lun,rxe_link,failslab nfs4:listener,rxe_link"
 FAULT_RECOVERY=180	# seconds a transport may take to work again
 FAULTS_INJECTED=0
@@ -222,13 +225,15 @@ fault_portal()
 	esac
 }
 
-# fault_failslab: the portal fault while the first slab allocation of the
-# initiator's registration MRs fails; the failure must have been injected.
+# fault_failslab [SYMBOL]: the portal fault while the first slab
+# allocation under SYMBOL (default: the function that allocates the
+# initiator's registration MRs) fails; the failure must have been
+# injected.
 fault_failslab()
 {
-	local d=$RXE_FAULT_DBG/failslab sym rc=0
+	local d=$RXE_FAULT_DBG/failslab sym=$1 rc=0
 
-	case $ULP_TRANSPORT in
+	[ -n "$sym" ] || case $ULP_TRANSPORT in
 	iser) sym=iser_reg_alloc_mrs ;;
 	srp) sym=srp_create_fr_pool ;;
 	*) return 1 ;;
@@ -289,6 +294,7 @@ fault_inject()
 	lun) fault_lun ;;
 	portal) fault_portal ;;
 	failslab) fault_failslab ;;
+	failslab_fb) fault_failslab rxe_ind_mr_init ;;
 	listener) fault_nfs_listener ;;
 	*)
 		ktap_print_msg "unknown fault $1"
