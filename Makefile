@@ -15,13 +15,17 @@
 #   make shell    interactive guest shell (serial console; 'exit' ends it)
 #   make ktest T="iser.sh srp.sh"  only these kselftests, in one boot
 #   make patches  regenerate patches/ from commits in build/linux
+#   make series   the upstream series (build/series/patches), every new file
+#                 in the patch that introduces it; author from git config
+#   make series-check  git am it on the pristine base, checkpatch and
+#                 compile after each patch, final tree = the tested tree
 #   make kernel   build only
 #   make base-kernel  the unpatched base kernel, for side-by-side benchmarks
 #   make deps     install the Debian packages (and linux-source) only
 #   make clean    remove build/ (ccache is kept)
 
 WB := workbench
-.PHONY: all demo check check-debug stress stress-debug soak soak-debug bench shell ktest patches kernel base-kernel deps tree gates clean
+.PHONY: all demo check check-debug stress stress-debug soak soak-debug bench shell ktest patches series series-check kernel base-kernel deps tree gates clean
 
 all: demo
 
@@ -75,6 +79,12 @@ gates: kernel
 
 patches:
 	@$(WB)/mkpatches.sh
+
+series: kernel
+	@$(WB)/series.sh export
+
+series-check: kernel
+	@$(WB)/series.sh check
 
 clean:
 	rm -rf build
