@@ -61,7 +61,7 @@ for f in $(git -C "$src" diff -M --name-status --diff-filter=R base HEAD | awk '
 done
 for f in "${new[@]}"; do
 	case "$f" in
-	*.c|*.h|*/Kconfig*|*/Makefile|*.rst) ;;
+	*.c|*.h|*/Kconfig*|*/Makefile|*.rst|*.sh|*.py) ;;
 	*) continue ;;
 	esac
 	l=$log/checkpatch-$(slug "$f").log

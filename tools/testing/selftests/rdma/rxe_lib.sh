@@ -61,7 +61,8 @@ rxe_dev_up()
 
 	if out=$(rdma link show "$RXE_DEV/1" 2>/dev/null); then
 		# "link rxe0/1 state ACTIVE ... netdev dummy0"
-		nd=$(awk '{ for (i = 1; i < NF; i++) if ($i == "netdev") print $(i + 1) }' <<<"$out")
+		nd=$(awk '{ for (i = 1; i < NF; i++)
+			if ($i == "netdev") print $(i + 1) }' <<<"$out")
 		[ "$nd" = "$RXE_NETDEV" ] && return 0
 		ktap_print_msg "$RXE_DEV exists, not on $RXE_NETDEV: $out"
 		return 1

@@ -22,7 +22,7 @@ DIR=$(dirname "$0")
 . "$DIR/ulp_lib.sh"
 
 ktap_print_header
-rxe_require ip rdma fio sg_dd python3 timeout 
+rxe_require ip rdma fio sg_dd python3 timeout
 [ "$(id -u)" = 0 ] || { ktap_skip_all "needs root"; exit "$KSFT_SKIP"; }
-[ -d "$ULP_CFG" ] || { ktap_skip_all "configfs not mounted at /sys/kernel/config"; exit "$KSFT_SKIP"; }
+ulp_require_configfs
 ulp_main "$(ulp_srp_passes)"

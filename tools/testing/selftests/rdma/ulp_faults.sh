@@ -239,7 +239,8 @@ fault_failslab()
 	*) return 1 ;;
 	esac
 	[ -w "$d/require-start" ] || {
-		ktap_print_msg "needs CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS and CONFIG_FAULT_INJECTION_STACKTRACE_FILTER"
+		ktap_print_msg "needs CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS" \
+			"and CONFIG_FAULT_INJECTION_STACKTRACE_FILTER"
 		return 1
 	}
 	# shellcheck disable=SC2046 # two addresses, or none: split on purpose
@@ -255,7 +256,8 @@ fault_failslab()
 	fault_portal || rc=1
 	fault_recovered "$FAULT_PATH" || rc=1
 	if [ "$(cat "$d/times")" != 0 ]; then
-		ktap_print_msg "no allocation under $sym failed: the reconnect did not allocate registration MRs"
+		ktap_print_msg "no allocation under $sym failed:" \
+			"the reconnect did not allocate registration MRs"
 		rc=1
 	fi
 	rxe_fault_reset failslab
@@ -397,7 +399,7 @@ fault_cleanup()
 ktap_print_header
 rxe_require ip rdma python3 timeout sg_reset iscsiadm mount.nfs rpc.nfsd
 [ "$(id -u)" = 0 ] || { ktap_skip_all "needs root"; exit "$KSFT_SKIP"; }
-[ -d "$ULP_CFG" ] || { ktap_skip_all "configfs not mounted at /sys/kernel/config"; exit "$KSFT_SKIP"; }
+ulp_require_configfs
 trap fault_cleanup EXIT
 if [ "${ULP_FAULT_SOAK:-0}" -gt 0 ]; then
 	ktap_print_msg "soak: ${ULP_FAULT_SOAK} s, seed ${ULP_FAULT_SEED:-1}"
@@ -412,6 +414,7 @@ else
 		fault_case "${c%%:*}" "${f//,/ }"
 	done
 fi
-ktap_print_msg "soak_summary tests=$KSFT_NUM_TESTS failed=$KTAP_CNT_FAIL faults=$FAULTS_INJECTED bytes_verified=$FAULT_BYTES"
+ktap_print_msg "soak_summary tests=$KSFT_NUM_TESTS failed=$KTAP_CNT_FAIL" \
+	"faults=$FAULTS_INJECTED bytes_verified=$FAULT_BYTES"
 ktap_print_msg "ran in $SECONDS s"
 ktap_finished

@@ -71,11 +71,20 @@ ulp_rxe_mode()
 	[ -n "$ULP_PARAM_SAVED" ] || ULP_PARAM_SAVED=$(cat "$ULP_PARAM")
 	rxe_cleanup
 	if rdma link show "$RXE_DEV/1" >/dev/null 2>&1; then
-		ktap_print_msg "$RXE_DEV exists and was not created by this test: cannot choose its registration mode"
+		ktap_print_msg "$RXE_DEV exists and was not created by this test:" \
+			"cannot choose its registration mode"
 		return 1
 	fi
 	echo "$want" > "$ULP_PARAM" || return 1
 	rxe_netdev_up && rxe_dev_up
+}
+
+# ulp_require_configfs: skip the whole test without LIO's configfs.
+ulp_require_configfs()
+{
+	[ -d "$ULP_CFG" ] && return 0
+	ktap_skip_all "configfs not mounted at /sys/kernel/config"
+	exit "$KSFT_SKIP"
 }
 
 # ulp_expect_mrs on|off: while attached, the ULP's MRs are SG_GAPS MRs
@@ -94,15 +103,17 @@ ulp_expect_mrs()
 # (ULP_MR_GAPS) and indirect (ULP_MR_IND) ones, and who holds them.
 ulp_mr_count()
 {
-	local out
+	local out other
 
 	out=$(rdma -dd resource show mr dev "$RXE_DEV") ||
 		{ ktap_print_msg "rdma resource show mr failed"; return 1; }
 	ULP_MR_ALL=$(grep -c . <<<"$out")
 	ULP_MR_GAPS=$(grep -c 'kind sg_gaps' <<<"$out")
 	ULP_MR_IND=$(grep -c 'kind indirect' <<<"$out")
-	ktap_print_msg "MRs on $RXE_DEV: $ULP_MR_GAPS SG_GAPS, $ULP_MR_IND indirect, $((ULP_MR_ALL - ULP_MR_GAPS - ULP_MR_IND)) other ($(
-		grep -o 'comm \[[^]]*\]' <<<"$out" | sort | uniq -c | tr -s ' \n' ' '))"
+	other=$((ULP_MR_ALL - ULP_MR_GAPS - ULP_MR_IND))
+	ktap_print_msg "MRs on $RXE_DEV: $ULP_MR_GAPS SG_GAPS, $ULP_MR_IND indirect," \
+		"$other other ($(grep -o 'comm \[[^]]*\]' <<<"$out" |
+			sort | uniq -c | tr -s ' \n' ' '))"
 }
 
 # ulp_virt_boundary: the ULP block device's virt_boundary_mask.
@@ -184,7 +195,10 @@ ulp_iser_attach()
 		fi
 		modprobe -r ib_iser 2>/dev/null
 		modprobe ib_iser reg_policy="$ULP_ISER_POLICY" ||
-			{ ktap_print_msg "modprobe ib_iser reg_policy=$ULP_ISER_POLICY failed"; return 1; }
+		{
+			ktap_print_msg "modprobe ib_iser reg_policy=$ULP_ISER_POLICY failed"
+			return 1
+		}
 		[ "$(cat $pol)" = "$ULP_ISER_POLICY" ] || return 1
 	fi
 	ulp_rd_create || return 1
@@ -356,7 +370,7 @@ ulp_nfs_server_up()
 	mkdir -p /var/lib/nfs/sm /var/lib/nfs/sm.bak /var/lib/nfs/v4recovery \
 		"$ULP_EXPORT" || return 1
 	touch /var/lib/nfs/etab /var/lib/nfs/rmtab /var/lib/nfs/state
-	mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd || return 1
+	mountpoint -q /proc/fs/nfsd || mount -t nfsd none /proc/fs/nfsd || return 1
 	# short lease and grace: a fresh server waits that long for reclaims
 	echo 10 > /proc/fs/nfsd/nfsv4leasetime
 	echo 10 > /proc/fs/nfsd/nfsv4gracetime
@@ -799,7 +813,9 @@ ulp_srp_count()
 	ULP_DMM=$((ULP_REG[reg_multi_mr] - b[reg_multi_mr]))
 	ULP_DCMD=$((ULP_REG[data_cmds] - b[data_cmds]))
 	ULP_DBUF=$((ULP_REG[data_bufs] - b[data_bufs]))
-	ktap_print_msg "registered: $ULP_DPL through a page list, $ULP_DFB through the fallback MR, $ULP_DMM with several MRs; the target: $ULP_DCMD data commands, $ULP_DBUF RDMA transfers"
+	ktap_print_msg "registered: $ULP_DPL through a page list," \
+		"$ULP_DFB through the fallback MR, $ULP_DMM with several MRs;" \
+		"the target: $ULP_DCMD data commands, $ULP_DBUF RDMA transfers"
 	return $rc
 }
 
@@ -905,7 +921,10 @@ ulp_scsi_path()
 	local q=/sys/block/$ULP_BLK/queue vb
 
 	vb=$(ulp_virt_boundary) || return 1
-	ktap_print_msg "$ULP_BLK: virt_boundary_mask $vb, max_segments $(cat $q/max_segments), max_segment_size $(cat $q/max_segment_size), max_sectors_kb $(cat $q/max_sectors_kb)"
+	ktap_print_msg "$ULP_BLK: virt_boundary_mask $vb," \
+		"max_segments $(cat $q/max_segments)," \
+		"max_segment_size $(cat $q/max_segment_size)," \
+		"max_sectors_kb $(cat $q/max_sectors_kb)"
 	if [ "$ULP_TRANSPORT" = iser ]; then
 		if [ "$1" = on ]; then [ "$vb" = 0 ]; else [ "$vb" != 0 ]; fi &&
 			ulp_policy_mrs "$ULP_ISER_POLICY"
@@ -980,7 +999,7 @@ ulp_run_scsi()
 		ulp_case "$l registration counters, no failed fallback" \
 			ulp_iser_no_fallback_errors
 	if [ "$t" = srp ]; then
-		ulp_case "$l O_DIRECT read-modify-write through a discontiguous buffer, bytes checked" \
+		ulp_case "$l O_DIRECT read-modify-write, discontiguous buffer, bytes checked" \
 			ulp_srp_io gappy 16 ulp_rmw
 		ulp_case "$l fio verify, 4m, RDMA transfers per command at the target" \
 			ulp_srp_io big 1 ulp_fio "$t-4m" --ioengine=libaio \
@@ -1018,18 +1037,22 @@ ulp_gappy_breaks()
 ulp_run_fs()
 {
 	local t=$1 m=$2 aio=(--ioengine=libaio --direct=1 --rw=randwrite)
+	local l="sg_gaps_reg $2: $1"
 
 	ulp_begin "$m" "$t"
-	ulp_case "sg_gaps_reg $m: $t mount runs over RDMA, MR kinds" \
+	ulp_case "$l mount runs over RDMA, MR kinds" \
 		ulp_fs_path "$m"
-	ulp_case "sg_gaps_reg $m: $t fio verify, O_DIRECT 4k, queue depth 1, buffers 512 bytes into a page" \
+	ulp_case "$l fio verify, O_DIRECT 4k, queue depth 1, buffers 512 bytes into a page" \
 		ulp_fio "$t-4k" "${aio[@]}" --bs=4k --iodepth=1 --iomem_align=512
-	ulp_case "sg_gaps_reg $m: $t fio verify, O_DIRECT 64k, queue depth 8, buffers 512 bytes into a page" \
+	ulp_case "$l fio verify, O_DIRECT 64k, queue depth 8, buffers 512 bytes into a page" \
 		ulp_fio "$t-64k" "${aio[@]}" --bs=64k --iodepth=8 --iomem_align=512
-	ulp_case "sg_gaps_reg $m: $t fio verify, buffered 1m writes" \
+	ulp_case "$l fio verify, buffered 1m writes" \
 		ulp_fio "$t-1m" --ioengine=psync --direct=0 --rw=write --bs=1m --size=8m
 	if ulp_gappy_breaks "$t" "$m"; then
-		ktap_print_msg "gappy O_DIRECT iovecs not run: stock SMB Direct (cifs) cannot register them in a page-list MR (ib_map_mr_sg() maps part of the list, smbd_register_mr() fails and the connection goes down)"
+		ktap_print_msg "gappy O_DIRECT iovecs not run: stock SMB Direct" \
+			"(cifs) cannot register them in a page-list MR" \
+			"(ib_map_mr_sg() maps part of the list, smbd_register_mr()" \
+			"fails and the connection goes down)"
 	else
 		ulp_case "sg_gaps_reg $m: $t gappy O_DIRECT iovecs, bytes checked" \
 			ulp_gappy_path "$m"
