@@ -79,6 +79,7 @@ FAULT_CHECK_CASES="iser:netdev,reset_host,rxe_link,portal,failslab_fb
 	srp:reset_dev,relogin,lun,rxe_link,failslab nfs4:listener,rxe_link"
 FAULT_RECOVERY=180	# seconds a transport may take to work again
 FAULTS_INJECTED=0
+FAULT_CASES_RUN=0
 FAULT_BYTES=0
 
 # fault_list TRANSPORT: the faults that apply to it.
@@ -323,6 +324,10 @@ fault_case()
 	local third=$((FAULT_SECONDS / 3))
 
 	v=0
+	# a seed of its own: a block this case never wrote may still hold
+	# an earlier case's data, which must not pass for this case's
+	FAULT_CASES_RUN=$((FAULT_CASES_RUN + 1))
+	FAULT_SEED=$(((FAULT_CASES_RUN << 15) | RANDOM))
 	if ! ulp_rxe_mode on || ! ulp_attach "$t" ||
 		! FAULT_PATH=$(fault_target); then
 		ktap_test_fail "$d: not attached"
@@ -331,7 +336,7 @@ fault_case()
 	fi
 	rm -f "$FAULT_STATE" "$FAULT_STOP"
 	timeout 900 $ULP_IO soak "$FAULT_PATH" --state "$FAULT_STATE" \
-		--seconds 600 --stop "$FAULT_STOP" --seed "$RANDOM" \
+		--seconds 600 --stop "$FAULT_STOP" --seed "$FAULT_SEED" \
 		> "$FAULT_LOG" 2>&1 &
 	pid=$!
 	sleep "$third"

@@ -449,16 +449,26 @@ def soak(args):
     return 0 if stats['writes'] else 2
 
 
+def soak_ours(seed, data):
+    """Whether any 32-byte unit of data was written by the run seed."""
+    return any(struct.unpack_from('<II', data, at) == (SOAK_MAGIC, seed)
+               for at in range(0, len(data), 32))
+
+
 def soak_verify(args):
-    """Read back every block soak wrote: each holds its last acknowledged
-    generation, or a later one whose write failed (it may have landed)."""
+    """Read back every block soak wrote, sector by sector (a write that
+    failed may have landed in part, but a sector is written whole): each
+    sector holds its block's last acknowledged generation, or a later one
+    whose write failed.  A block none of whose writes was acknowledged may
+    also still hold, sector by sector, what it held before the run, which
+    is no unit of this run."""
     import json
     with open(args.state) as f:
         st = json.load(f)
     seed, bs = st['seed'], st['bs']
     fd = os.open(args.path, os.O_RDONLY | os.O_DIRECT)
     buf = mmap.mmap(-1, bs)
-    bad = checked = 0
+    bad = checked = untouched = torn = 0
     for b, g in enumerate(st['acked']):
         allowed = ([g] if g else []) + st['maybe'][b]
         if not allowed:
@@ -468,22 +478,39 @@ def soak_verify(args):
             bad += 1
             continue
         got = bytes(buf)
-        if not any(got == soak_block(seed, b, x, bs) for x in allowed):
-            bad += 1
-            if bad <= 5:
-                at = first_diff(soak_block(seed, b, allowed[0], bs), got)[0]
-                at -= at % 32
-                m, _, blk, gen, sec = struct.unpack_from('<IIQQQ', got, at)
-                print('data mismatch: block %d, byte %d: holds block %d '
-                      'generation %d sector %d (magic %#x); acknowledged '
-                      'generation %d%s' % (
-                          b, at, blk, gen, sec, m, g,
-                          ', maybe %s' % st['maybe'][b]
-                          if st['maybe'][b] else ''))
-        elif g:
-            checked += bs
+        want = [soak_block(seed, b, x, bs) for x in allowed]
+        if any(got == w for w in want):
+            checked += bs if g else 0
+            continue
+        held = set()
+        for at in range(0, bs, 512):
+            sec = got[at:at + 512]
+            hit = [x for x, w in zip(allowed, want) if sec == w[at:at + 512]]
+            if hit:
+                held.add(hit[0])
+            elif not g and not soak_ours(seed, sec):
+                held.add(0)
+            else:
+                bad += 1
+                if bad <= 5:
+                    m, _, blk, gen, n = struct.unpack_from('<IIQQQ', sec)
+                    print('data mismatch: block %d, byte %d: holds block %d '
+                          'generation %d sector %d (magic %#x); '
+                          'acknowledged generation %d%s' % (
+                              b, at, blk, gen, n, m, g,
+                              ', maybe %s' % st['maybe'][b]
+                              if st['maybe'][b] else ''))
+                break
+        else:
+            checked += bs if g else 0
+            if held == {0}:
+                untouched += 1
+            else:
+                torn += 1
     os.close(fd)
     print('bytes_verified=%d' % checked)
+    print('failed_writes_not_landed=%d' % untouched)
+    print('failed_writes_landed_in_part=%d' % torn)
     print('mismatches=%d' % bad)
     return 1 if bad else 0
 
