@@ -27,6 +27,11 @@
 #
 # Faults:
 #   netdev     the netdev under rxe down for 3 s, then up
+#   abort      commands time out in flight: the disk's command timeout
+#              set to 2 s and the netdev down for 6 s; the SCSI midlayer
+#              aborts the commands its LLD does not hold back (iSER and
+#              SRP hold them while their session recovers) and escalates;
+#              the device's timeout count (iotmo_cnt) must rise
 #   reset_dev  SCSI device reset (sg_reset -d) with writes in flight
 #   reset_host SCSI host reset (sg_reset -H) with writes in flight; a
 #              target reset for iSER, whose hosts have no host reset
@@ -68,7 +73,7 @@ FAULT_LOG=/tmp/ulp-fault.log
 FAULT_STOP=/tmp/ulp-fault.stop
 # the writers' path: a link to the disk, renamed by a new login
 FAULT_DEV=/tmp/ulp-fault-dev
-FAULT_SCSI="netdev reset_dev reset_host relogin rxe_link lun portal failslab failslab_fb"
+FAULT_SCSI="netdev abort reset_dev reset_host relogin rxe_link lun portal failslab failslab_fb"
 # nfs4 netdev is not among them: its writers did not finish within 3
 # minutes of the link coming back (to be understood)
 FAULT_NFS="relogin rxe_link listener"
@@ -76,7 +81,8 @@ FAULT_TRANSPORTS="iser srp nfs4"
 # every fault once; those whose recovery differs most between the SCSI
 # transports (the device gone, a reconnect that cannot allocate) on both
 FAULT_CHECK_CASES="iser:netdev,reset_host,rxe_link,portal,failslab_fb
-	srp:reset_dev,relogin,lun,rxe_link,failslab nfs4:listener,rxe_link"
+	srp:reset_dev,abort,relogin,lun,rxe_link,failslab
+	nfs4:listener,rxe_link"
 FAULT_RECOVERY=180	# seconds a transport may take to work again
 FAULTS_INJECTED=0
 FAULT_CASES_RUN=0
@@ -134,6 +140,21 @@ fault_recovered()
 	done
 	ktap_print_msg "not working $FAULT_RECOVERY s after the fault"
 	return 1
+}
+
+# fault_abort: the disk's commands time out while the netdev is down.
+fault_abort()
+{
+	local d=/sys/block/$ULP_BLK/device t0 n0 rc=0
+
+	t0=$(cat "$d/timeout") && n0=$(($(cat "$d/iotmo_cnt"))) || return 1
+	echo 2 > "$d/timeout" || return 1
+	ip link set "$RXE_NETDEV" down && sleep 6 &&
+		ip link set "$RXE_NETDEV" up || rc=1
+	echo "$t0" > "$d/timeout" || rc=1
+	ktap_print_msg "commands timed out: $(($(cat "$d/iotmo_cnt") - n0))"
+	[ $(($(cat "$d/iotmo_cnt"))) -gt "$n0" ] || rc=1
+	return $rc
 }
 
 # fault_relogin: the session ends with writes in flight and a new one
@@ -292,6 +313,7 @@ fault_inject()
 		else
 			sg_reset -H "$ULP_SG"
 		fi ;;
+	abort) fault_abort ;;
 	relogin) fault_relogin ;;
 	rxe_link) fault_rxe_link ;;
 	lun) fault_lun ;;
