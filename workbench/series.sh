@@ -28,19 +28,25 @@ map=${WB_SERIES_MAP:-$here/series/map}
 cover=$here/series/cover-letter
 WB_TEAM_NAME="Indirect MR Team"
 WB_TEAM_EMAIL=indirect-mr@example.org
+# where it goes: the RDMA list, and the lists of the ULPs and tests it
+# changes
+WB_SERIES_TO=linux-rdma@vger.kernel.org
+WB_SERIES_CC="linux-scsi@vger.kernel.org linux-nfs@vger.kernel.org linux-kselftest@vger.kernel.org"
 
 die() { echo "series: $*" >&2; exit 1; }
 
 name=$(git -C "$repo" config user.name || true)
 email=$(git -C "$repo" config user.email || true)
-[ -n "$name" ] && [ -n "$email" ] || { name=$WB_TEAM_NAME; email=$WB_TEAM_EMAIL; }
+if [ -z "$name" ] || [ -z "$email" ]; then
+	name=$WB_TEAM_NAME email=$WB_TEAM_EMAIL
+fi
 sob="Signed-off-by: $name <$email>"
 gsrc() { git -C "$src" -c user.name="$name" -c user.email="$email" "$@"; }
 
 # The map: subject -> its new files, in the order of the commits.
 declare -A files_of
 map_read() {
-	local subj= line
+	local subj='' line
 	while IFS= read -r line; do
 		case $line in
 		'#'*|'') ;;
@@ -71,7 +77,7 @@ $(diff <(echo "$all") <(echo "$listed") | grep '^[<>]')"
 # checkout): commit k = commit k of build/linux plus the new files of
 # commits 1..k, with the sender as author and the only Signed-off-by.
 do_export() {
-	local c prev=base subj f mode blob tree msg n=0 have=()
+	local c prev=base subj f mode blob tree msg n=0 have=() more=()
 	local idx=$out/index
 	[ -d "$src/.git" ] || die "no build/linux; run make kernel"
 	"$here/tree.sh" >/dev/null || die "build/linux is not up to date with patches/"
@@ -82,7 +88,8 @@ do_export() {
 	rm -rf "$out/patches"
 	for c in $(git -C "$src" rev-list --reverse base..HEAD); do
 		subj=$(git -C "$src" log -1 --format=%s "$c")
-		have+=(${files_of[$subj]:-})
+		read -r -a more <<<"${files_of[$subj]:-}"
+		have+=("${more[@]}")
 		GIT_INDEX_FILE=$idx git -C "$src" read-tree "$c" || die "read-tree"
 		for f in "${have[@]}"; do
 			mode=$(cd "$repo" && git ls-files -s -- "$f" | cut -d' ' -f1)
@@ -103,8 +110,10 @@ do_export() {
 	done
 	rm -f "$idx"
 	git -C "$src" update-ref refs/heads/series "$prev"
+	# shellcheck disable=SC2046,SC2086 # one --cc per list
 	gsrc format-patch -q --cover-letter --zero-commit --no-signature \
-		--subject-prefix="PATCH rdma-next" -o "$out/patches" base..series ||
+		--subject-prefix="RFC PATCH" --to="$WB_SERIES_TO" \
+		$(printf -- '--cc=%s ' $WB_SERIES_CC) -o "$out/patches" base..series ||
 		die "format-patch"
 	cover_fill "$out/patches/0000-cover-letter.patch"
 	echo "series: $n patches and a cover letter in build/series/patches (from $name <$email>)"
@@ -153,7 +162,7 @@ dirs_of() {
 }
 
 do_check() {
-	local lt=$out/linux obj=$out/obj log=$out/log p d dirs rc want got f
+	local lt=$out/linux obj=$out/obj log=$out/log p b dirs rc want got f
 	do_export || exit 1
 	mkdir -p "$log"
 	echo "KTAP version 1"
@@ -191,7 +200,7 @@ do_check() {
 		# shellcheck disable=SC2086 # a list of directories
 		WB_SRC=$lt "$here/kmake.sh" "$obj" -s olddefconfig $dirs \
 			> "$log/$b.build" 2>&1
-		t $? "builds after $b: $(echo $dirs)" "$log/$b.build"
+		t $? "builds after $b: ${dirs//$'\n'/ }" "$log/$b.build"
 	done
 	# the final tree: build/linux's HEAD and the new files, which is what
 	# make check builds
