@@ -25,10 +25,10 @@ if [ "$variant" = debug ]; then
 	# SRP: the default policy, which takes both pools (the stock path
 	# with several MRs runs in make check)
 	export ULP_SRP_PASSES=${ULP_SRP_PASSES:-auto:on}
-	# faults under load: the device gone under iSER and a reconnect of
-	# SRP that cannot allocate its MRs; make soak-debug runs every
-	# fault, long
-	export ULP_FAULT_CASES=${ULP_FAULT_CASES:-iser:rxe_link srp:failslab}
+	# faults under load: the device gone under SRP (where the debug
+	# soak found a use of freed requests, patch 0020) and a reconnect
+	# that cannot allocate its MRs; make soak-debug runs every fault
+	export ULP_FAULT_CASES=${ULP_FAULT_CASES:-srp:rxe_link,failslab}
 fi
 t0=$(date +%s)
 

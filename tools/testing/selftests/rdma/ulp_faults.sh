@@ -80,17 +80,11 @@ FAULT_SCSI="netdev reset_dev reset_host relogin rxe_link lun portal failslab fai
 # nfs4 netdev is not among them: its writers did not finish within 3
 # minutes of the link coming back (to be understood)
 FAULT_NFS="relogin rxe_link listener"
-# SRP's rxe_link is left out of the default, the soak and "all": with
-# rxe's SG_GAPS or indirect MRs in use, rdma link delete under SRP with
-# writes in flight crashes the kernel (a NULL completion handler called
-# by srp_destroy_qp() in the reconnect that races the device's removal).
-# ULP_FAULT_CASES=srp:rxe_link runs it.
-FAULT_SRP_NOT="rxe_link"
 FAULT_TRANSPORTS="iser srp nfs4"
 # every fault once; those whose recovery differs most between the SCSI
 # transports (the device gone, a reconnect that cannot allocate) on both
 FAULT_CHECK_CASES="iser:netdev,reset_host,rxe_link,portal,failslab_fb
-	srp:reset_dev,relogin,lun,failslab
+	srp:reset_dev,relogin,lun,rxe_link,failslab
 	nfs4:listener,rxe_link"
 FAULT_RECOVERY=180	# seconds a transport may take to work again
 FAULTS_INJECTED=0
@@ -100,13 +94,8 @@ FAULT_BYTES=0
 # fault_list TRANSPORT: the faults that apply to it.
 fault_list()
 {
-	local f
-
 	case $1 in
 	nfs*) echo "$FAULT_NFS" ;;
-	srp) for f in $FAULT_SCSI; do
-		case " $FAULT_SRP_NOT " in *" $f "*) ;; *) printf '%s ' "$f" ;; esac
-	     done ;;
 	*) echo "$FAULT_SCSI" ;;
 	esac
 }
