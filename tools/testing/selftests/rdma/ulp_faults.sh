@@ -80,12 +80,16 @@ FAULT_SCSI="netdev reset_dev reset_host relogin rxe_link lun portal failslab fai
 # nfs4 netdev is not among them: its writers did not finish within 3
 # minutes of the link coming back (to be understood)
 FAULT_NFS="relogin rxe_link listener"
+# SRP's failslab faults are left out of the lists (ULP_FAULT_CASES names
+# them): after a reconnect that failed, ib_srp's next reconnect adds the
+# old QP's flushed send IUs to free_tx a second time (list corruption,
+# which CONFIG_DEBUG_LIST reports), see README
+FAULT_SRP_NOT="failslab failslab_fb"
 FAULT_TRANSPORTS="iser srp nfs4"
 # every fault once; those whose recovery differs most between the SCSI
 # transports (the device gone, a reconnect that cannot allocate) on both
-FAULT_CHECK_CASES="iser:netdev,reset_host,rxe_link,portal,failslab_fb
-	srp:reset_dev,relogin,lun,rxe_link,failslab
-	nfs4:listener,rxe_link"
+FAULT_CHECK_CASES="iser:netdev,reset_host,rxe_link,portal,failslab,failslab_fb
+	srp:reset_dev,relogin,lun,rxe_link nfs4:listener,rxe_link"
 FAULT_RECOVERY=180	# seconds a transport may take to work again
 FAULTS_INJECTED=0
 FAULT_CASES_RUN=0
@@ -94,8 +98,13 @@ FAULT_BYTES=0
 # fault_list TRANSPORT: the faults that apply to it.
 fault_list()
 {
+	local f
+
 	case $1 in
 	nfs*) echo "$FAULT_NFS" ;;
+	srp) for f in $FAULT_SCSI; do
+		case " $FAULT_SRP_NOT " in *" $f "*) ;; *) printf '%s ' "$f" ;; esac
+	     done ;;
 	*) echo "$FAULT_SCSI" ;;
 	esac
 }
