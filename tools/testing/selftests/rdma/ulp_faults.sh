@@ -173,8 +173,6 @@ fault_abort()
 # begins; sets ULP_BLK to the new disk.
 fault_relogin()
 {
-	local p
-
 	case $ULP_TRANSPORT in
 	iser)
 		timeout 60 iscsiadm -m node -T "$ULP_IQN" -p "$RXE_ADDR:3260" \
@@ -182,10 +180,7 @@ fault_relogin()
 		ulp_wait_gone "/sys/class/iscsi_session/session*" || return 1
 		ulp_iser_login ;;
 	srp)
-		for p in /sys/class/srp_remote_ports/port-*; do
-			[ -e "$p/delete" ] && echo 1 > "$p/delete"
-		done
-		ulp_wait_gone "/sys/class/srp_remote_ports/port-*" || return 1
+		ulp_srp_ports_delete || return 1
 		ulp_srp_login "$ULP_SRP_OPTS" 40 ;;
 	nfs4)
 		# forced (RPCs in flight fail) and lazy: the writers hold

@@ -330,14 +330,23 @@ ulp_srp_login()
 	cat "$q/max_hw_sectors_kb" > "$q/max_sectors_kb"
 }
 
-ulp_srp_detach()
+# ulp_srp_ports_delete: delete every SRP remote port, and wait until they
+# are gone.
+ulp_srp_ports_delete()
 {
-	local port tpg p
+	local p
 
 	for p in /sys/class/srp_remote_ports/port-*; do
 		[ -e "$p/delete" ] && echo 1 > "$p/delete"
 	done
 	ulp_wait_gone "/sys/class/srp_remote_ports/port-*"
+}
+
+ulp_srp_detach()
+{
+	local port tpg
+
+	ulp_srp_ports_delete
 	ULP_SRP_HOST=
 	port=$(ulp_srpt_port) || return 0
 	tpg=$ULP_CFG/srpt/$port/$port
