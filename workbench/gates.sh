@@ -39,7 +39,11 @@ mapfile -t new < <(wb_new_files)
 mapfile -t touched < <(wb_touched_files)
 
 # checkpatch
-cp_args=(--strict --quiet --show-types --terse --no-summary)
+# UNKNOWN_COMMIT_ID: the base is a source package without upstream
+# history, so the commit a Fixes: tag names cannot be looked up here (its
+# format is still checked)
+cp_args=(--strict --quiet --show-types --terse --no-summary
+	--ignore UNKNOWN_COMMIT_ID)
 for p in $(grep -v '^#' "$repo/patches/series" 2>/dev/null); do
 	l=$log/checkpatch-$(slug "$p").log
 	(cd "$src" && scripts/checkpatch.pl "${cp_args[@]}" "$repo/patches/$p") > "$l" 2>&1
