@@ -17,7 +17,7 @@ pkgs=(
 	# guest userspace (runs from the host root over 9p)
 	iproute2 rdma-core ibverbs-providers ibverbs-utils rdmacm-utils
 	perftest python3-pyverbs open-iscsi sg3-utils fio
-	nfs-kernel-server nfs-common rpcbind ksmbd-tools cifs-utils
+	nfs-kernel-server nfs-common rpcbind ksmbd-tools cifs-utils dmsetup
 	# make bench's plots
 	gnuplot-nox
 )

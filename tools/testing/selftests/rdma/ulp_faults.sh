@@ -27,10 +27,10 @@
 #
 # Faults:
 #   netdev     the netdev under rxe down for 3 s, then up
-#   abort      commands time out in flight: the disk's command timeout
-#              set to 2 s and the netdev down for 6 s; the SCSI midlayer
-#              aborts the commands its LLD does not hold back (iSER and
-#              SRP hold them while their session recovers) and escalates;
+#   abort      commands time out in flight: the target's disk holds
+#              every command for 8 s (dmsetup suspend under LIO's
+#              backstore) and the initiator's command timeout is 2 s; the
+#              SCSI midlayer aborts them through the LLD and escalates;
 #              the device's timeout count (iotmo_cnt) must rise
 #   reset_dev  SCSI device reset (sg_reset -d) with writes in flight
 #   reset_host SCSI host reset (sg_reset -H) with writes in flight; a
@@ -59,6 +59,8 @@
 #              connections closed) and started again
 
 DIR=$(dirname "$0")
+# a disk the abort fault can stall (ulp_lib.sh)
+ULP_BACKSTORE=dm
 . "$DIR/../kselftest/ktap_helpers.sh"
 . "$DIR/rxe_lib.sh"
 . "$DIR/ulp_lib.sh"
@@ -73,23 +75,16 @@ FAULT_LOG=/tmp/ulp-fault.log
 FAULT_STOP=/tmp/ulp-fault.stop
 # the writers' path: a link to the disk, renamed by a new login
 FAULT_DEV=/tmp/ulp-fault-dev
-FAULT_SCSI="netdev reset_dev reset_host relogin rxe_link lun portal failslab failslab_fb"
-# abort is not among them: with the netdev down for 6 s iSER's ping
-# times out and its reconnect never completed (nor does NFS's after a
-# link flap, below); ULP_FAULT_CASES=iser:abort runs it.
+FAULT_SCSI="netdev abort reset_dev reset_host relogin rxe_link lun portal failslab failslab_fb"
 # nfs4 netdev is not among them: its writers did not finish within 3
 # minutes of the link coming back (to be understood)
 FAULT_NFS="relogin rxe_link listener"
-# SRP's failslab faults are left out of the lists (ULP_FAULT_CASES names
-# them): after a reconnect that failed, ib_srp's next reconnect adds the
-# old QP's flushed send IUs to free_tx a second time (list corruption,
-# which CONFIG_DEBUG_LIST reports), see README
-FAULT_SRP_NOT="failslab failslab_fb"
 FAULT_TRANSPORTS="iser srp nfs4"
 # every fault once; those whose recovery differs most between the SCSI
-# transports (the device gone, a reconnect that cannot allocate) on both
-FAULT_CHECK_CASES="iser:netdev,reset_host,rxe_link,portal,failslab,failslab_fb
-	srp:reset_dev,relogin,lun,rxe_link nfs4:listener,rxe_link"
+# transports (the device gone, commands aborted, a reconnect that cannot
+# allocate) on both
+FAULT_CHECK_CASES="iser:netdev,abort,reset_host,rxe_link,portal,failslab,failslab_fb
+	srp:abort,reset_dev,relogin,lun,rxe_link,failslab_fb nfs4:listener,rxe_link"
 FAULT_RECOVERY=180	# seconds a transport may take to work again
 FAULTS_INJECTED=0
 FAULT_CASES_RUN=0
@@ -98,13 +93,8 @@ FAULT_BYTES=0
 # fault_list TRANSPORT: the faults that apply to it.
 fault_list()
 {
-	local f
-
 	case $1 in
 	nfs*) echo "$FAULT_NFS" ;;
-	srp) for f in $FAULT_SCSI; do
-		case " $FAULT_SRP_NOT " in *" $f "*) ;; *) printf '%s ' "$f" ;; esac
-	     done ;;
 	*) echo "$FAULT_SCSI" ;;
 	esac
 }
@@ -154,16 +144,24 @@ fault_recovered()
 	return 1
 }
 
-# fault_abort: the disk's commands time out while the netdev is down.
+# fault_abort: the disk's commands time out in flight while the link is
+# up: the target's disk holds every command that reaches it for 8 s
+# (dmsetup suspend of the device under LIO's backstore) and the
+# initiator's command timeout is 2 s.  The SCSI midlayer aborts the
+# commands that time out through the LLD (ABORT TASK, which the target
+# answers once the command is done) and escalates (LUN reset, target or
+# host reset) where an abort does not complete in time.
 fault_abort()
 {
 	local d=/sys/block/$ULP_BLK/device t0 n0 rc=0
 
 	t0=$(cat "$d/timeout") && n0=$(($(cat "$d/iotmo_cnt"))) || return 1
 	echo 2 > "$d/timeout" || return 1
-	ip link set "$RXE_NETDEV" down && sleep 6 &&
-		ip link set "$RXE_NETDEV" up || rc=1
-	echo "$t0" > "$d/timeout" || rc=1
+	timeout 30 dmsetup suspend --noudevsync "$ULP_DM" || rc=1
+	sleep 8
+	timeout 30 dmsetup resume --noudevsync "$ULP_DM" || rc=1
+	echo "$t0" > "$d/timeout" 2>/dev/null ||
+		ktap_print_msg "the disk went away (a reset removed it)"
 	ktap_print_msg "commands timed out: $(($(cat "$d/iotmo_cnt") - n0))"
 	[ $(($(cat "$d/iotmo_cnt"))) -gt "$n0" ] || rc=1
 	return $rc

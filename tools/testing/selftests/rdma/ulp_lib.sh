@@ -29,8 +29,18 @@ ULP_BLK=
 ULP_SG=
 ULP_FILE=
 ULP_MNT=
-ULP_RD=$ULP_CFG/core/rd_mcp_77/ulp_disk
+# the disk both SCSI targets export (see ulp_rd_create): LIO's ramdisk,
+# or with ULP_BACKSTORE=dm (set before this file is sourced) a block device
+# the test can stall
+ULP_BACKSTORE=${ULP_BACKSTORE:-ramdisk}
+if [ "$ULP_BACKSTORE" = dm ]; then
+	ULP_RD=$ULP_CFG/core/iblock_77/ulp_disk
+else
+	ULP_RD=$ULP_CFG/core/rd_mcp_77/ulp_disk
+fi
 ULP_RD_MB=${ULP_RD_MB:-64}
+ULP_NULLB=/sys/kernel/config/nullb/ulp_nullb
+ULP_DM=ulp_disk
 ULP_IQN=iqn.2003-01.org.example.wbguest:ulp
 ULP_SRP_PORT=${ULP_SRP_PORT:-5555}
 # what an administrator passes to add_target (default: nothing, ib_srp's
@@ -149,19 +159,60 @@ ulp_wait_path()
 	return 1
 }
 
-# The LIO ramdisk both SCSI targets export.
+# The disk both SCSI targets export: LIO's ramdisk backstore, or with
+# ULP_BACKSTORE=dm its block backstore over a device-mapper linear device
+# over a memory-backed null_blk device, the way a target exports a block
+# device, with a way to hold every command that reaches it (dmsetup
+# suspend: ulp_faults.sh's abort).  null_blk's command size limit is
+# raised so that the target announces no transfer limit below the ULPs'.
 ulp_rd_create()
 {
+	local nb dm
+
 	[ -d "$ULP_RD" ] && return 0
-	mkdir -p "$ULP_RD" || return 1
-	echo "rd_pages=$((ULP_RD_MB * 256))" > "$ULP_RD/control" &&
+	if [ "$ULP_BACKSTORE" != dm ]; then
+		mkdir -p "$ULP_RD" || return 1
+		echo "rd_pages=$((ULP_RD_MB * 256))" > "$ULP_RD/control" &&
+			echo 1 > "$ULP_RD/enable"
+		return
+	fi
+	modprobe null_blk nr_devices=0 || return 1
+	if [ ! -d "$ULP_NULLB" ]; then
+		mkdir "$ULP_NULLB" &&
+			echo 1 > "$ULP_NULLB/memory_backed" &&
+			echo "$ULP_RD_MB" > "$ULP_NULLB/size" &&
+			echo 65535 > "$ULP_NULLB/max_sectors" &&
+			echo 1 > "$ULP_NULLB/power" || return 1
+	fi
+	# the disk is named after the configfs item (nullbN before 6.10)
+	nb=/sys/block/${ULP_NULLB##*/}/dev
+	[ -f "$nb" ] || nb=/sys/block/nullb$(cat "$ULP_NULLB/index")/dev
+	nb=$(cat "$nb") || return 1
+	if ! dmsetup info "$ULP_DM" >/dev/null 2>&1; then
+		timeout 30 dmsetup create --noudevsync "$ULP_DM" \
+			--table "0 $((ULP_RD_MB * 2048)) linear $nb 0" || return 1
+	fi
+	dm=$(dmsetup info -c --noheadings -o blkdevname "$ULP_DM") || return 1
+	mkdir -p "$ULP_RD" &&
+		echo "udev_path=/dev/$dm" > "$ULP_RD/control" &&
 		echo 1 > "$ULP_RD/enable"
 }
 
 ulp_rd_remove()
 {
-	[ -d "$ULP_RD" ] || return 0
-	rmdir "$ULP_RD" && rmdir "${ULP_RD%/*}"
+	if [ -d "$ULP_RD" ]; then
+		rmdir "$ULP_RD" && rmdir "${ULP_RD%/*}" || return 1
+	fi
+	[ "$ULP_BACKSTORE" = dm ] || return 0
+	if dmsetup info "$ULP_DM" >/dev/null 2>&1; then
+		timeout 30 dmsetup resume --noudevsync "$ULP_DM"
+		timeout 30 dmsetup remove --noudevsync "$ULP_DM" || return 1
+	fi
+	if [ -d "$ULP_NULLB" ]; then
+		echo 0 > "$ULP_NULLB/power" && rmdir "$ULP_NULLB" || return 1
+	fi
+	modprobe -r null_blk 2>/dev/null
+	return 0
 }
 
 # ulp_scsi_disk HOSTDIR: wait for the disk behind a SCSI host, set
