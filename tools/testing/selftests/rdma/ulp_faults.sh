@@ -76,15 +76,14 @@ FAULT_STOP=/tmp/ulp-fault.stop
 # the writers' path: a link to the disk, renamed by a new login
 FAULT_DEV=/tmp/ulp-fault-dev
 FAULT_SCSI="netdev abort reset_dev reset_host relogin rxe_link lun portal failslab failslab_fb"
-# nfs4 netdev is not among them: its writers did not finish within 3
-# minutes of the link coming back (to be understood)
-FAULT_NFS="relogin rxe_link listener"
+FAULT_NFS="netdev relogin rxe_link listener"
 FAULT_TRANSPORTS="iser srp nfs4"
 # every fault once; those whose recovery differs most between the SCSI
 # transports (the device gone, commands aborted, a reconnect that cannot
 # allocate) on both
 FAULT_CHECK_CASES="iser:netdev,abort,reset_host,rxe_link,portal,failslab,failslab_fb
-	srp:abort,reset_dev,relogin,lun,rxe_link,failslab_fb nfs4:listener,rxe_link"
+	srp:abort,reset_dev,relogin,lun,rxe_link,failslab_fb
+	nfs4:netdev,listener,rxe_link"
 FAULT_RECOVERY=180	# seconds a transport may take to work again
 FAULTS_INJECTED=0
 FAULT_CASES_RUN=0
