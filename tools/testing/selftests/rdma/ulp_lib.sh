@@ -167,34 +167,33 @@ ulp_wait_path()
 # raised so that the target announces no transfer limit below the ULPs'.
 ulp_rd_create()
 {
-	local nb dm
+	local nb ctl
 
 	[ -d "$ULP_RD" ] && return 0
-	if [ "$ULP_BACKSTORE" != dm ]; then
-		mkdir -p "$ULP_RD" || return 1
-		echo "rd_pages=$((ULP_RD_MB * 256))" > "$ULP_RD/control" &&
-			echo 1 > "$ULP_RD/enable"
-		return
+	if [ "$ULP_BACKSTORE" = dm ]; then
+		modprobe null_blk nr_devices=0 || return 1
+		if [ ! -d "$ULP_NULLB" ]; then
+			mkdir "$ULP_NULLB" &&
+				echo 1 > "$ULP_NULLB/memory_backed" &&
+				echo "$ULP_RD_MB" > "$ULP_NULLB/size" &&
+				echo 65535 > "$ULP_NULLB/max_sectors" &&
+				echo 1 > "$ULP_NULLB/power" || return 1
+		fi
+		# the disk is named after the configfs item (nullbN before 6.10)
+		nb=/sys/block/${ULP_NULLB##*/}/dev
+		[ -f "$nb" ] || nb=/sys/block/nullb$(cat "$ULP_NULLB/index")/dev
+		nb=$(cat "$nb") || return 1
+		if ! dmsetup info "$ULP_DM" >/dev/null 2>&1; then
+			timeout 30 dmsetup create --noudevsync "$ULP_DM" \
+				--table "0 $((ULP_RD_MB * 2048)) linear $nb 0" ||
+				return 1
+		fi
+		ctl=udev_path=/dev/$(dmsetup info -c --noheadings \
+			-o blkdevname "$ULP_DM") || return 1
+	else
+		ctl=rd_pages=$((ULP_RD_MB * 256))
 	fi
-	modprobe null_blk nr_devices=0 || return 1
-	if [ ! -d "$ULP_NULLB" ]; then
-		mkdir "$ULP_NULLB" &&
-			echo 1 > "$ULP_NULLB/memory_backed" &&
-			echo "$ULP_RD_MB" > "$ULP_NULLB/size" &&
-			echo 65535 > "$ULP_NULLB/max_sectors" &&
-			echo 1 > "$ULP_NULLB/power" || return 1
-	fi
-	# the disk is named after the configfs item (nullbN before 6.10)
-	nb=/sys/block/${ULP_NULLB##*/}/dev
-	[ -f "$nb" ] || nb=/sys/block/nullb$(cat "$ULP_NULLB/index")/dev
-	nb=$(cat "$nb") || return 1
-	if ! dmsetup info "$ULP_DM" >/dev/null 2>&1; then
-		timeout 30 dmsetup create --noudevsync "$ULP_DM" \
-			--table "0 $((ULP_RD_MB * 2048)) linear $nb 0" || return 1
-	fi
-	dm=$(dmsetup info -c --noheadings -o blkdevname "$ULP_DM") || return 1
-	mkdir -p "$ULP_RD" &&
-		echo "udev_path=/dev/$dm" > "$ULP_RD/control" &&
+	mkdir -p "$ULP_RD" && echo "$ctl" > "$ULP_RD/control" &&
 		echo 1 > "$ULP_RD/enable"
 }
 
