@@ -35,10 +35,22 @@ if [ "$variant" = debug ]; then
 fi
 t0=$(date +%s)
 
+# The summariser's own test first: it needs no build.
+echo "check: ktap.py self-test"
+ktapself=$(/usr/bin/python3 "$here/ktap_test.py" 2>&1)
+selfrc=$?
+if [ $selfrc != 0 ]; then
+	echo "check: ktap.py fails its own test (ktap-self.ktap)"
+	# a self-test that broke before reporting a case still fails
+	grep -q '^not ok' <<< "$ktapself" ||
+		ktapself+=$'\nKTAP version 1\n1..1\n'"not ok 1 ktap_test.py ran (exit $selfrc)"
+fi
+
 "$here/build.sh" "${WB_OBJ:-$repo/build/obj}" "${extra[@]}" ||
 	{ echo "check: build failed"; echo "0 passed, 1 failed"; exit 1; }
 rm -rf "$res"
 mkdir -p "$res"
+printf '%s\n' "$ktapself" > "$res/ktap-self.ktap"
 
 if [ -z "$variant" ]; then
 	echo "check: static gates"
@@ -57,12 +69,19 @@ cp "$res/vm/dmesg.txt" "$res/dmesg.txt" 2>/dev/null
 cp "$res/vm/console.log" "$res/console.log" 2>/dev/null
 cp "$res/vm/kmemleak.txt" "$res/kmemleak.txt" 2>/dev/null
 
+# Every kselftest of rdma/Makefile's TEST_PROGS must have a runner
+# result (only those of WB_TESTS when set).
+progs=${WB_TESTS:-$(sed -e :a -e '/\\$/{N;s/\\\n//;ba' -e '}' \
+	"$repo/tools/testing/selftests/rdma/Makefile" |
+	sed -nE 's/^TEST_PROGS\s*[:+]?=\s*//p')}
+
 # Host-side checks of the guest run.
 {
 	n=0
 	h() { n=$((n + 1)); if [ "$2" = 0 ]; then echo "ok $n $1"; else echo "not ok $n $1"; fi; }
 	echo "KTAP version 1"
 	h "guest booted, ran its job and powered off (rc $vmrc)" $([ $vmrc = 0 ]; echo $?)
+	h "kselftests to expect: $(echo $progs)" $([ -n "$progs" ]; echo $?)
 	# The log to scan: dmesg if the guest got that far, else the console.
 	scan=$res/dmesg.txt
 	[ -s "$scan" ] || scan=$res/console.log
@@ -102,8 +121,10 @@ cp "$res/vm/kmemleak.txt" "$res/kmemleak.txt" 2>/dev/null
 
 echo "check: results in ${res#$repo/} (console.log, dmesg.txt, *.ktap)"
 echo "check: finished in $(($(date +%s) - t0)) s"
-args=(gates="$res/gates.ktap" host="$res/host.ktap" kunit="$res/kunit.ktap"
+args=(--expect "kselftest=$(echo $progs | tr ' ' ,)"
+      ktapself="$res/ktap-self.ktap" gates="$res/gates.ktap"
+      host="$res/host.ktap" kunit="$res/kunit.ktap"
       kselftest="$res/kselftest.ktap")
 [ -n "${WB_ALLOW_SKIP:-}" ] && args=(--allow-skip "${args[@]}")
-python3 "$here/ktap.py" "${args[@]}" | tee "$res/summary.txt"
+/usr/bin/python3 "$here/ktap.py" "${args[@]}" | tee "$res/summary.txt"
 exit "${PIPESTATUS[0]}"
