@@ -10,6 +10,13 @@
  * referenced MR (holding a reference, as a direct lookup does) and checks
  * them all before it moves a byte, so a bad entry fails the access with
  * nothing written.
+ *
+ * A failure returns the errno the same fault gets on a direct MR, so that
+ * every caller maps it to the status it gives a direct access.  On rxe
+ * that is -EINVAL for each of them: an access outside the indirect MR and
+ * an entry whose part lies outside its referenced MR fail as
+ * mr_check_range() fails, an entry whose lkey names no usable MR as
+ * copy_data() fails when lookup_mr() finds none.
  */
 
 #include <kunit/visibility.h>
@@ -257,6 +264,7 @@ static void rxe_ind_put_live(struct rxe_ind *ind, int idx)
 	atomic_dec_return_release(&ind->users[idx]);
 }
 
+/* mr_check_range() of an indirect MR: -EINVAL, as for a direct MR. */
 int rxe_ind_check_range(struct rxe_mr *mr, u64 iova, u64 length)
 {
 	struct ib_sge_list *list;
@@ -270,6 +278,7 @@ int rxe_ind_check_range(struct rxe_mr *mr, u64 iova, u64 length)
 	rxe_ind_put_live(mr->ind, idx);
 	return n < 0 ? -EINVAL : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(rxe_ind_check_range);
 
 /*
  * The referenced MR of one segment, held, resolved as a direct local
@@ -287,17 +296,26 @@ static struct rxe_mr *rxe_ind_lookup(struct rxe_pd *pd, int access, u32 lkey)
 	return ref;
 }
 
-/* rxe_ind_lookup() of a segment's MR that also covers the segment. */
-static struct rxe_mr *rxe_ind_lookup_seg(struct rxe_pd *pd, int access,
-					 const struct ib_sge_seg *seg)
+/*
+ * rxe_ind_lookup() of a segment's MR that also covers the segment, held in
+ * *@ref.  Return: 0, or the errno of a direct access to the segment:
+ * -EINVAL if its lkey names no usable MR (copy_data()), else that of
+ * mr_check_range() if it lies outside the MR.
+ */
+static int rxe_ind_lookup_seg(struct rxe_pd *pd, int access,
+			      const struct ib_sge_seg *seg, struct rxe_mr **ref)
 {
-	struct rxe_mr *ref = rxe_ind_lookup(pd, access, seg->lkey);
+	int err;
 
-	if (ref && mr_check_range(ref, seg->addr, seg->len)) {
-		rxe_put(ref);
-		ref = NULL;
+	*ref = rxe_ind_lookup(pd, access, seg->lkey);
+	if (!*ref)
+		return -EINVAL;
+	err = mr_check_range(*ref, seg->addr, seg->len);
+	if (err) {
+		rxe_put(*ref);
+		*ref = NULL;
 	}
-	return ref;
+	return err;
 }
 
 /* Most packets name one MR (always so for SG_GAPS) or a few. */
@@ -365,7 +383,8 @@ static int rxe_ind_grow(struct rxe_ind_access *acc)
 
 /*
  * Resolve one segment as copy_data() resolves a direct SGE: -EINVAL if
- * its lkey names no usable MR, -EFAULT if the segment lies outside it.
+ * its lkey names no usable MR, mr_check_range()'s errno (-EINVAL) if the
+ * segment lies outside it, as rxe_mr_copy() returns it for a direct SGE.
  */
 static int rxe_ind_resolve(const struct ib_sge_seg *seg, void *ctx)
 {
@@ -384,7 +403,7 @@ static int rxe_ind_resolve(const struct ib_sge_seg *seg, void *ctx)
 		acc->refs[acc->n].lkey = seg->lkey;
 		acc->refs[acc->n++].mr = ref;
 	}
-	return mr_check_range(ref, seg->addr, seg->len) ? -EFAULT : 0;
+	return mr_check_range(ref, seg->addr, seg->len);
 }
 
 static int rxe_ind_copy_seg(const struct ib_sge_seg *seg, void *ctx)
@@ -417,12 +436,16 @@ static void rxe_ind_release(struct rxe_ind_access *acc)
  * Checks the range and resolves every touched entry first, holding each
  * distinct referenced MR once, then copies, so a failure writes nothing.
  *
- * Return: 0; -EFAULT if the access is outside the MR or an entry's part
- * lies outside its referenced MR; -EINVAL if an entry's lkey names no
- * usable MR (the errnos of the same faults in a direct SGE, see
- * copy_data()); -ENOMEM if the table of a packet naming more than
- * RXE_IND_STACK_REFS distinct MRs cannot be had, a transient shortage
- * the responder answers with an RNR NAK.  Nothing is copied on error.
+ * Return: 0; -EINVAL if the access is outside the MR, the MR is no longer
+ * VALID, an entry's lkey names no usable MR or an entry's part lies
+ * outside its referenced MR: the errno rxe_mr_copy() and copy_data()
+ * return for the same faults on a direct MR (mr_check_range(), or
+ * lookup_mr() finding none), so every caller gives the status it gives a
+ * direct access (the requester's gather, IB_WC_LOC_QP_OP_ERR in the WQE;
+ * the others map any error alike); -ENOMEM if the table of a packet
+ * naming more than RXE_IND_STACK_REFS distinct MRs cannot be had, a
+ * transient shortage the responder answers with an RNR NAK.  Nothing is
+ * copied on error.
  */
 int rxe_ind_copy(struct rxe_mr *mr, u64 iova, void *addr,
 		 unsigned int length, enum rxe_mr_copy_dir dir)
@@ -441,10 +464,10 @@ int rxe_ind_copy(struct rxe_mr *mr, u64 iova, void *addr,
 	acc.refs = acc.stack;
 	list = rxe_ind_get_live(mr->ind, iova, &idx, &offset);
 	if (!list)
-		return -EFAULT;
+		return -EINVAL;		/* as lookup_mr() of a !VALID MR */
 	acc.touched = ib_sge_count(list, offset, length);
 	if (acc.touched < 0) {
-		err = -EFAULT;
+		err = -EINVAL;		/* as mr_check_range() */
 		goto out;
 	}
 	err = ib_sge_walk(list, offset, length, rxe_ind_resolve, &acc);
@@ -466,15 +489,16 @@ struct rxe_ind_atomic {
 	u64		addr;
 };
 
+/* Any error is an rkey violation to the caller, as on a direct MR. */
 static int rxe_ind_resolve_one(const struct ib_sge_seg *seg, void *ctx)
 {
 	struct rxe_ind_atomic *at = ctx;
 
 	if (at->ref)
-		return -EFAULT;		/* the 8 bytes span two entries */
-	at->ref = rxe_ind_lookup_seg(at->pd, IB_ACCESS_LOCAL_WRITE, seg);
+		return -EINVAL;		/* the 8 bytes span two entries */
 	at->addr = seg->addr;
-	return at->ref ? 0 : -EFAULT;
+	return rxe_ind_lookup_seg(at->pd, IB_ACCESS_LOCAL_WRITE, seg,
+				  &at->ref);
 }
 
 /*
@@ -546,11 +570,11 @@ static int rxe_ind_flush_seg(const struct ib_sge_seg *seg, void *ctx)
 {
 	struct rxe_ind_flush_ctx *fc = ctx;
 	struct rxe_mr *ref;
-	int err = 0;
+	int err;
 
-	ref = rxe_ind_lookup_seg(fc->pd, fc->access, seg);
-	if (!ref)
-		return -EFAULT;
+	err = rxe_ind_lookup_seg(fc->pd, fc->access, seg, &ref);
+	if (err)
+		return err;
 	if (fc->persistent)
 		err = rxe_flush_pmem_iova(ref, seg->addr, seg->len);
 	rxe_put(ref);
@@ -569,7 +593,11 @@ static int rxe_ind_flush_seg(const struct ib_sge_seg *seg, void *ctx)
  * right would be, and for a persistent flush flushed through its
  * referenced MR.
  *
- * Return: 0, or -EFAULT if the range or an entry fails.
+ * Return: 0, or the errno a direct flush gets for the same fault, which
+ * process_flush() reports as an rkey violation either way: -EINVAL if the
+ * range is outside the MR or the MR is no longer VALID, or an entry
+ * fails its lookup or range check; rxe_flush_pmem_iova()'s errno if the
+ * flush of an entry's part fails.
  */
 int rxe_ind_flush(struct rxe_mr *mr, bool whole, u64 iova, u64 length,
 		  u32 type)
@@ -586,14 +614,14 @@ int rxe_ind_flush(struct rxe_mr *mr, bool whole, u64 iova, u64 length,
 
 	list = rxe_ind_get_live(mr->ind, iova, &idx, &offset);
 	if (!list)
-		return -EFAULT;
+		return -EINVAL;
 	if (whole) {
 		offset = 0;
 		length = list->length;
 	}
 	err = ib_sge_walk(list, offset, length, rxe_ind_flush_seg, &fc);
 	rxe_ind_put_live(mr->ind, idx);
-	return err ? -EFAULT : 0;
+	return err == -ERANGE ? -EINVAL : err;	/* -ERANGE: outside the MR */
 }
 
 /**

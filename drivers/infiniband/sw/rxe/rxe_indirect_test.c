@@ -3,8 +3,12 @@
  * White-box KUnit tests of rxe's indirect MRs: what the loopback suite
  * cannot see through completions.  rxe's completer reports every send
  * work request that failed locally as IB_WC_WR_FLUSH_ERR, so the errno a
- * bad entry gives the requester's gather (copy_data()) is checked here,
- * against the same bad lkey in a direct SGE.
+ * bad access gives copy_data() (the requester's gather, which picks the
+ * work request's status from it, and the scatter of a receive or READ
+ * response) is checked here.  Each case is differential: it compares the
+ * errno through the indirect MR with that of the same access through a
+ * direct one (a bad lkey, or a fast MR one byte short), never with a
+ * constant.
  *
  * Load after the device exists, e.g. after
  * 'rdma link add rxe0 type rxe netdev dummy0':
@@ -12,6 +16,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 
 #include "rxe.h"
@@ -63,21 +68,59 @@ static int rxe_it_init(struct kunit *test)
 	return 0;
 }
 
-/* copy_data() of the whole buffer through one SGE naming @lkey. */
-static int rxe_it_gather(struct rxe_it *t, u64 addr, u32 lkey)
+/*
+ * copy_data() of @len bytes through one SGE {@addr, @len, @lkey}, with
+ * the rights its callers ask: none to gather (the requester, from the
+ * MR), local write to scatter (a receive or READ response, into the MR).
+ * t->out is the other side of the copy.
+ */
+static int rxe_it_copy(struct rxe_it *t, u64 addr, u32 lkey, u32 len,
+		       enum rxe_mr_copy_dir dir)
 {
 	struct rxe_dma_info *dma = t->dma;
 
-	dma->length = RXE_IT_LEN;
-	dma->resid = RXE_IT_LEN;
+	dma->length = len;
+	dma->resid = len;
 	dma->num_sge = 1;
 	dma->cur_sge = 0;
 	dma->sge_offset = 0;
 	dma->sge[0].addr = addr;
-	dma->sge[0].length = RXE_IT_LEN;
+	dma->sge[0].length = len;
 	dma->sge[0].lkey = lkey;
-	return copy_data(to_rpd(t->pd), 0, dma, t->out, RXE_IT_LEN,
-			 RXE_FROM_MR_OBJ);
+	return copy_data(to_rpd(t->pd),
+			 dir == RXE_TO_MR_OBJ ? IB_ACCESS_LOCAL_WRITE : 0, dma,
+			 t->out, len, dir);
+}
+
+/* The whole buffer gathered through one SGE naming @lkey. */
+static int rxe_it_gather(struct rxe_it *t, u64 addr, u32 lkey)
+{
+	return rxe_it_copy(t, addr, lkey, RXE_IT_LEN, RXE_FROM_MR_OBJ);
+}
+
+/*
+ * A fast (IB_MR_TYPE_MEM_REG) MR over t->buf, the direct twin of the
+ * indirect MRs below, made VALID as IB_WR_REG_MR would.  rxe uses
+ * virtual DMA: the mapped address of the buffer is its kernel address.
+ */
+static struct ib_mr *rxe_it_fast(struct kunit *test)
+{
+	struct rxe_it *t = test->priv;
+	struct ib_mr *mr = ib_alloc_mr(t->pd, IB_MR_TYPE_MEM_REG, 2);
+	struct scatterlist sg;
+	struct rxe_mr *rmr;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(mr));
+	sg_init_one(&sg, t->buf, RXE_IT_LEN);
+	KUNIT_ASSERT_EQ(test, ib_dma_map_sg(t->dev, &sg, 1,
+					    DMA_BIDIRECTIONAL), 1);
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sg(mr, &sg, 1, NULL, PAGE_SIZE), 1);
+	KUNIT_ASSERT_EQ(test, mr->iova, (u64)(uintptr_t)t->buf);
+	KUNIT_ASSERT_EQ(test, mr->length, RXE_IT_LEN);
+	rmr = to_rmr(mr);
+	rmr->access = IB_ACCESS_LOCAL_WRITE;
+	rmr->state = RXE_MR_STATE_VALID;
+	return mr;
 }
 
 /*
@@ -102,10 +145,42 @@ static struct ib_mr *rxe_it_indirect(struct kunit *test, u64 addr, u32 lkey)
 }
 
 /*
- * The requester's gather through an entry whose lkey names no MR fails
- * with the errno of the same lkey in a direct SGE (-EINVAL, which the
- * requester reports as IB_WC_LOC_QP_OP_ERR), not with that of an
- * access outside an MR (-EFAULT, IB_WC_LOC_PROT_ERR).
+ * @len bytes gathered and scattered at @iova through the indirect lkey
+ * @lkey, and through the direct SGE {@daddr, @len, @dlkey} with the same
+ * fault: the same errno, the direct one failing.  The scatter writes
+ * nothing into t->buf.
+ */
+static void rxe_it_expect_alike(struct kunit *test, u64 iova, u32 lkey,
+				u64 daddr, u32 dlkey, u32 len, const char *what)
+{
+	static const enum rxe_mr_copy_dir dirs[] = {
+		RXE_FROM_MR_OBJ, RXE_TO_MR_OBJ,
+	};
+	struct rxe_it *t = test->priv;
+	u8 model[RXE_IT_LEN];
+	int i, direct, indirect;
+
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		const char *op = dirs[i] == RXE_TO_MR_OBJ ? "scatter" :
+							    "gather";
+
+		memset(t->out, 0xa5, RXE_IT_LEN);
+		memcpy(model, t->buf, RXE_IT_LEN);
+		direct = rxe_it_copy(t, daddr, dlkey, len, dirs[i]);
+		indirect = rxe_it_copy(t, iova, lkey, len, dirs[i]);
+		KUNIT_EXPECT_LT_MSG(test, direct, 0,
+				    "%s: the direct %s succeeded", what, op);
+		KUNIT_EXPECT_EQ_MSG(test, indirect, direct,
+				    "%s: %s through the indirect MR", what, op);
+		KUNIT_EXPECT_EQ_MSG(test, memcmp(t->buf, model, RXE_IT_LEN), 0,
+				    "%s: the failed %s wrote", what, op);
+	}
+}
+
+/*
+ * An entry whose lkey names no MR fails a gather or scatter with the
+ * errno of the same lkey in a direct SGE (copy_data()'s -EINVAL, from
+ * which the requester's gather sets IB_WC_LOC_QP_OP_ERR).
  */
 static void rxe_ind_bad_lkey_like_direct(struct kunit *test)
 {
@@ -113,13 +188,58 @@ static void rxe_ind_bad_lkey_like_direct(struct kunit *test)
 	u64 addr = (uintptr_t)t->buf;
 	u32 bad = t->pd->local_dma_lkey ^ 0xffff00;
 	struct ib_mr *mr = rxe_it_indirect(test, addr, bad);
-	int direct, indirect;
 
-	direct = rxe_it_gather(t, addr, bad);
-	indirect = rxe_it_gather(t, 0x10000, mr->lkey);
-	KUNIT_EXPECT_EQ(test, direct, -EINVAL);
-	KUNIT_EXPECT_EQ(test, indirect, direct);
+	rxe_it_expect_alike(test, 0x10000, mr->lkey, addr, bad, RXE_IT_LEN,
+			    "an entry's lkey names no MR");
 	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
+}
+
+/*
+ * An access one byte past the end, or starting one byte before the
+ * start, of an indirect MR fails as the same access to a fast MR of the
+ * same length (mr_check_range()'s errno), through an lkey (copy_data())
+ * and in the responder's range check of an rkey (mr_check_range(), which
+ * calls rxe_ind_check_range() for an indirect MR).
+ */
+static void rxe_ind_outside_mr_like_direct(struct kunit *test)
+{
+	struct rxe_it *t = test->priv;
+	struct ib_mr *fmr = rxe_it_fast(test);
+	struct ib_mr *mr = rxe_it_indirect(test, fmr->iova, fmr->lkey);
+
+	KUNIT_EXPECT_EQ(test, rxe_it_gather(t, 0x10000, mr->lkey), 0);
+	KUNIT_EXPECT_EQ(test, rxe_it_gather(t, fmr->iova, fmr->lkey), 0);
+	rxe_it_expect_alike(test, 0x10001, mr->lkey, fmr->iova + 1,
+			    fmr->lkey, RXE_IT_LEN, "one byte past the end");
+	rxe_it_expect_alike(test, 0x10000 - 1, mr->lkey, fmr->iova - 1,
+			    fmr->lkey, RXE_IT_LEN, "one byte before the start");
+	KUNIT_EXPECT_EQ(test,
+			rxe_ind_check_range(to_rmr(mr), 0x10001, RXE_IT_LEN),
+			rxe_it_gather(t, fmr->iova + 1, fmr->lkey));
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(fmr), 0);
+}
+
+/*
+ * An entry one byte longer than what its referenced fast MR covers fails
+ * an access that touches that byte as the same SGE used directly fails
+ * (rule A2); an access that stops short of it succeeds, as directly.
+ */
+static void rxe_ind_entry_outside_ref_like_direct(struct kunit *test)
+{
+	struct rxe_it *t = test->priv;
+	struct ib_mr *fmr = rxe_it_fast(test);
+	struct ib_mr *mr = rxe_it_indirect(test, fmr->iova + 1, fmr->lkey);
+
+	rxe_it_expect_alike(test, 0x10000, mr->lkey, fmr->iova + 1,
+			    fmr->lkey, RXE_IT_LEN,
+			    "an entry one byte past its MR");
+	KUNIT_EXPECT_EQ(test, rxe_it_copy(t, fmr->iova + 1, fmr->lkey,
+					  RXE_IT_LEN - 1, RXE_FROM_MR_OBJ), 0);
+	KUNIT_EXPECT_EQ(test, rxe_it_copy(t, 0x10000, mr->lkey,
+					  RXE_IT_LEN - 1, RXE_FROM_MR_OBJ), 0);
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(fmr), 0);
 }
 
 /* A positive control: the same gather through a good entry works. */
@@ -136,14 +256,14 @@ static void rxe_ind_good_entry_gathers(struct kunit *test)
 	memset(t->out, 0, RXE_IT_LEN);
 	KUNIT_EXPECT_EQ(test, rxe_it_gather(t, 0x10000, mr->lkey), 0);
 	KUNIT_EXPECT_EQ(test, memcmp(t->out, t->buf, RXE_IT_LEN), 0);
-	/* one byte past the MR: an access outside an MR */
-	KUNIT_EXPECT_EQ(test, rxe_it_gather(t, 0x10001, mr->lkey), -EFAULT);
 	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
 }
 
 static struct kunit_case rxe_indirect_cases[] = {
 	KUNIT_CASE(rxe_ind_good_entry_gathers),
 	KUNIT_CASE(rxe_ind_bad_lkey_like_direct),
+	KUNIT_CASE(rxe_ind_outside_mr_like_direct),
+	KUNIT_CASE(rxe_ind_entry_outside_ref_like_direct),
 	{}
 };
 
