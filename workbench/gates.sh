@@ -9,6 +9,9 @@
 #    for an object next to it (from its .o.cmd in build/obj)
 #  - W=1 and sparse (C=2) on the object of every new or touched C file,
 #    built in build/obj-lint so the main build is left alone
+#  - workbench/rules.py: the rule labels of the loopback cases exist in
+#    the contract's table with the tier each case assumes (every device
+#    or strict only), and its self-test: broken copies fail
 set -uo pipefail
 # Debian's python3 (checkpatch's spdxcheck needs python3-ply), not a
 # python3 that an environment manager put first in PATH.
@@ -93,6 +96,23 @@ for f in "${touched[@]}"; do
 	[ "$after" -le "$before" ]; t "kernel-doc -Wall $f (no new warning: $before before, $after after)" $? "$l"
 done
 rm -f "$log/base.tmp"
+
+# Rule labels: each case of the loopback suites names rules of the
+# contract's table with the tier it checks them at. The whole KTAP goes
+# to rules*.ktap; the log keeps its failures, in lines that do not read
+# as KTAP results (they follow the gate's own).
+rules_log() { # rules_log KTAP: its failures
+	sed -e '/^ok /d' -e '/^KTAP version/d' -e '/^1\.\./d' \
+		-e 's/^not ok [0-9]* /FAILED: /' -e 's/^# /    /' "$1"
+}
+"$here/rules.py" "$repo" > "$log/rules.ktap" 2>&1
+rc=$?
+rules_log "$log/rules.ktap" > "$log/rules.log"
+t "rule labels of the loopback cases match the contract (rules.py)" $rc "$log/rules.log"
+"$here/rules.py" --self-test "$repo" > "$log/rules-self-test.ktap" 2>&1
+rc=$?
+rules_log "$log/rules-self-test.ktap" > "$log/rules-self-test.log"
+t "rules.py fails on copies with a wrong label or tier (self-test)" $rc "$log/rules-self-test.log"
 
 # Headers that compile on their own. The flags are those of an object
 # built next to the header (the object of the same name if there is one,

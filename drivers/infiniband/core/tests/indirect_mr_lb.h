@@ -56,6 +56,7 @@ struct lb {
 int lb_init(struct kunit *test);
 void lb_exit(struct kunit *test);
 void lb_require_strict(struct lb *lb, const char *rule);
+bool lb_strict_checks(struct lb *lb, const char *rule);
 int lb_qp_pair(struct lb *lb, struct ib_pd *pd, struct ib_qp **qp,
 	       struct ib_cq *scq, struct ib_cq *rcq, u32 depth);
 int lb_new_qps(struct lb *lb);

@@ -453,8 +453,8 @@ static void lb_bench_registration(struct kunit *test)
 }
 
 static struct kunit_case lb_bench_cases[] = {
-	KUNIT_CASE_SLOW(lb_bench_data_path),
-	KUNIT_CASE_SLOW(lb_bench_registration),
+	KUNIT_CASE_SLOW(lb_bench_data_path),		/* no rule: benchmark */
+	KUNIT_CASE_SLOW(lb_bench_registration),		/* no rule: benchmark */
 	{}
 };
 

@@ -209,9 +209,9 @@ static void armed_copy_table(struct kunit *test)
 }
 
 static struct kunit_case lb_fault_cases[] = {
-	KUNIT_CASE_PARAM(nth_alloc_mr, lb_fault_alloc_gen_params),
-	KUNIT_CASE(nth_map_allocates_nothing),
-	KUNIT_CASE(armed_copy_table),
+	KUNIT_CASE_PARAM(nth_alloc_mr, lb_fault_alloc_gen_params), /* no rule */
+	KUNIT_CASE(nth_map_allocates_nothing),	/* S5 */
+	KUNIT_CASE(armed_copy_table),		/* no rule: rxe's table */
 	{}
 };
 

@@ -12,8 +12,9 @@
  * compared with a byte-array model of all the memory involved; forbidden
  * accesses must fail with the status the same failure gets on a fast MR
  * (found once per run, see lb_rnd_calibrate()) and change nothing.  An
- * atomic across two entries is a device-defined failure: tried on strict
- * devices only.
+ * atomic across two entries, or inside one but resolving to an address
+ * that is not 8-byte aligned, is a device-defined failure (rule A9):
+ * tried on strict devices only.
  * Operation i of seed s is a function of (s, i) alone, so a failure can
  * be replayed from any subset of the operations: the case reduces the
  * failing run to a short sequence and prints it with the module
@@ -117,6 +118,7 @@ struct lb_rnd {
 	u8			*ent;	/* MR byte -> its entry */
 	u32			len;	/* of the live list; 0: none */
 	u8			kinds;	/* of its entries: 1 DMA lkey, 2 fast MR */
+	bool			strict_atomics;	/* those of rule A9 too */
 	bool			verbose; /* describe each operation */
 	unsigned long		deadline; /* of a replay, in jiffies; 0: none */
 	char			why[128]; /* the first mismatch */
@@ -320,8 +322,9 @@ static int lb_rnd_atomic(struct lb_rnd *r, enum lb_op_kind kind)
 
 	if (o < 0)
 		return 1;		/* nothing to try */
-	if (r->ent[o] != r->ent[o + 7] && !lb->strict)
-		return 1;		/* device-defined (rule A5) */
+	if ((r->ent[o] != r->ent[o + 7] || (r->map[o] & 7)) &&
+	    !r->strict_atomics)
+		return 1;		/* device-defined (rule A9) */
 	lb_rnd_fill_d(r, 0);
 	/* a slot crossing entries may map past the end of t: not read */
 	if (r->ent[o] == r->ent[o + 7])
@@ -335,7 +338,7 @@ static int lb_rnd_atomic(struct lb_rnd *r, enum lb_op_kind kind)
 	else
 		status = lb_atomic(lb, IB_WR_ATOMIC_CMP_AND_SWP, r->d, va,
 				   r->mr->rkey, match ? old : ~old, arg);
-	/* crossing wins over alignment (rule A5) */
+	/* crossing wins over alignment (rule A9) */
 	if (r->ent[o] != r->ent[o + 7]) {	/* crosses two entries */
 		return lb_rnd_status(r, "atomic across entries", status,
 				     r->want.cross) ?: lb_rnd_failed(r);
@@ -706,6 +709,8 @@ static void lb_random_ops(struct kunit *test)
 	u32 *idx, n, i;
 	int p;
 
+	r->strict_atomics = lb_strict_checks(r->lb,
+					     "A9 (atomics across entries or landing misaligned)");
 	if (random_replay) {
 		idx = kunit_kcalloc(test, RND_MAX_SEQ, sizeof(*idx), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, idx);
@@ -929,8 +934,8 @@ static void lb_random_concurrent(struct kunit *test)
 }
 
 static struct kunit_case lb_stress_cases[] = {
-	KUNIT_CASE(lb_random_ops),
-	KUNIT_CASE(lb_random_concurrent),
+	KUNIT_CASE(lb_random_ops),		/* A1 A5 A7, strict: A9 */
+	KUNIT_CASE(lb_random_concurrent),	/* strict: A4 A6 */
 	{}
 };
 
