@@ -161,6 +161,42 @@ dirs_of() {
 		done | sort -u
 }
 
+# fixes_alone TREE OBJ LOG: the fixes (patches with a Fixes: tag or
+# Cc: stable) come first, and each applies to the pristine base on its own and builds
+# there, so that it can go to stable without the rest; TREE is left at
+# the base.
+fixes_alone() {
+	local lt=$1 obj=$2 log=$3 p b dirs rc seen_other=0 order=0
+	: > "$log/fixes-order"
+	for p in "$out"/patches/0[0-9][0-9][0-9]-*.patch; do
+		case $p in */0000-cover-letter.patch) continue ;; esac
+		if ! grep -qE '^(Fixes: |Cc: stable@)' "$p"; then
+			seen_other=1
+			continue
+		fi
+		b=$(basename "$p" .patch)
+		if [ $seen_other = 1 ]; then
+			order=1
+			echo "$b comes after a patch that is not a fix" >> "$log/fixes-order"
+		fi
+		git -C "$lt" -c user.name="$name" -c user.email="$email" am -q "$p" \
+			> "$log/$b.alone.am" 2>&1
+		rc=$?
+		t $rc "$b applies to the pristine base on its own" "$log/$b.alone.am"
+		if [ $rc = 0 ]; then
+			dirs=$(dirs_of "$p")
+			# shellcheck disable=SC2086 # a list of directories
+			WB_SRC=$lt "$here/kmake.sh" "$obj" -s olddefconfig $dirs \
+				> "$log/$b.alone.build" 2>&1
+			t $? "$b builds on the pristine base on its own" "$log/$b.alone.build"
+		else
+			git -C "$lt" am --abort
+		fi
+		git -C "$lt" checkout -q -f --detach base
+	done
+	t $order "the fixes come first" "$log/fixes-order"
+}
+
 do_check() {
 	local lt=$out/linux obj=$out/obj log=$out/log p b dirs rc want got f
 	do_export || exit 1
@@ -182,6 +218,7 @@ do_check() {
 	# patch has not introduced yet
 	mkdir -p "$obj"
 	cp "$repo/build/obj/.config" "$obj/.config" || die "no build/obj/.config; run make kernel"
+	fixes_alone "$lt" "$obj" "$log"
 	for p in "$out"/patches/0[0-9][0-9][0-9]-*.patch; do
 		case $p in */0000-cover-letter.patch) continue ;; esac
 		b=$(basename "$p" .patch)

@@ -40,6 +40,10 @@ else
 fi
 ULP_RD_MB=${ULP_RD_MB:-64}
 ULP_NULLB=/sys/kernel/config/nullb/ulp_nullb
+# MiB of write cache in front of that null_blk device (0: none).  With a
+# cache the disk, LIO's block backstore over it and the initiator's disk
+# all report a write-back cache, and a flush reaches null_blk.
+ULP_NULLB_CACHE_MB=${ULP_NULLB_CACHE_MB:-0}
 ULP_DM=ulp_disk
 ULP_IQN=iqn.2003-01.org.example.wbguest:ulp
 ULP_SRP_PORT=${ULP_SRP_PORT:-5555}
@@ -177,12 +181,10 @@ ulp_rd_create()
 				echo 1 > "$ULP_NULLB/memory_backed" &&
 				echo "$ULP_RD_MB" > "$ULP_NULLB/size" &&
 				echo 65535 > "$ULP_NULLB/max_sectors" &&
+				echo "$ULP_NULLB_CACHE_MB" > "$ULP_NULLB/cache_size" &&
 				echo 1 > "$ULP_NULLB/power" || return 1
 		fi
-		# the disk is named after the configfs item (nullbN before 6.10)
-		nb=/sys/block/${ULP_NULLB##*/}/dev
-		[ -f "$nb" ] || nb=/sys/block/nullb$(cat "$ULP_NULLB/index")/dev
-		nb=$(cat "$nb") || return 1
+		nb=$(cat "$(ulp_nullb_sys)/dev") || return 1
 		if ! dmsetup info "$ULP_DM" >/dev/null 2>&1; then
 			timeout 30 dmsetup create --noudevsync "$ULP_DM" \
 				--table "0 $((ULP_RD_MB * 2048)) linear $nb 0" ||
@@ -195,6 +197,23 @@ ulp_rd_create()
 	fi
 	mkdir -p "$ULP_RD" && echo "$ctl" > "$ULP_RD/control" &&
 		echo 1 > "$ULP_RD/enable"
+}
+
+# ulp_nullb_sys: the sysfs directory of the null_blk disk under the dm
+# backstore, named after its configfs item (nullbN before 6.10).
+ulp_nullb_sys()
+{
+	local d=/sys/block/${ULP_NULLB##*/}
+
+	[ -d "$d" ] || d=/sys/block/nullb$(cat "$ULP_NULLB/index")
+	echo "$d"
+}
+
+# ulp_nullb_flushes: the flushes that disk completed (the 16th field of
+# its stat file); the target's SYNCHRONIZE CACHE reaches it as one.
+ulp_nullb_flushes()
+{
+	awk '{ print $16 }' "$(ulp_nullb_sys)/stat"
 }
 
 ulp_rd_remove()
@@ -325,10 +344,13 @@ ulp_srpt_port()
 	echo "${g#*:*:*:*:}"
 }
 
+# ulp_srp_attach [TRIES]: the target port configured, SRP logged in
+# (add_target tried TRIES times, default once: see ulp_srp_login).
 ulp_srp_attach()
 {
 	local port tpg opts=$ULP_SRP_OPTS
 
+	modprobe ib_srp || { ktap_print_msg "modprobe ib_srp failed"; return 1; }
 	# ib_srp reads reg_policy when a target port is added (an unpatched
 	# kernel's, policy "stock", has none)
 	[ "$ULP_SRP_POLICY" = stock ] ||
@@ -347,7 +369,7 @@ ulp_srp_attach()
 	echo 1 > "$tpg/enable" || return 1
 	echo "$ULP_SRP_PORT" > "$ULP_CFG/srpt/discovery_auth/rdma_cm_port" ||
 		return 1
-	ulp_srp_login "$opts" 1
+	ulp_srp_login "$opts" "${1:-1}"
 }
 
 # ulp_srp_login OPTIONS TRIES: add_target with OPTIONS (tried TRIES times,
