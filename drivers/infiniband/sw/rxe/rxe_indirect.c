@@ -105,9 +105,10 @@ static bool rxe_ind_list_free(struct rxe_ind *ind, int i)
  * Pick the list to stage into: the one that is not staged now if it is
  * free, so that the current staged list survives a failed map, else the
  * staged one.  A list that is live or in use by an access is never
- * written.
+ * written.  rxe_ind_commit() ends the map.  (Visible to KUnit, which
+ * holds a map in progress with the two.)
  */
-static int rxe_ind_pick(struct rxe_ind *ind)
+VISIBLE_IF_KUNIT int rxe_ind_pick(struct rxe_ind *ind)
 {
 	unsigned long flags;
 	int i;
@@ -129,13 +130,14 @@ static int rxe_ind_pick(struct rxe_ind *ind)
 	spin_unlock_irqrestore(&ind->lock, flags);
 	return i;
 }
+EXPORT_SYMBOL_IF_KUNIT(rxe_ind_pick);
 
 /*
  * End a map: on success the list it wrote becomes the staged one.  A map
  * that failed before writing leaves the staged list as it was; one that
  * failed later (not reachable with the core's checks) took it.
  */
-static void rxe_ind_commit(struct rxe_ind *ind, int i, bool ok)
+VISIBLE_IF_KUNIT void rxe_ind_commit(struct rxe_ind *ind, int i, bool ok)
 {
 	unsigned long flags;
 
@@ -149,6 +151,7 @@ static void rxe_ind_commit(struct rxe_ind *ind, int i, bool ok)
 	ind->mapping = false;
 	spin_unlock_irqrestore(&ind->lock, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(rxe_ind_commit);
 
 /* The core has validated the list (ib_map_mr_sge()). */
 int rxe_ind_map_mr_sge(struct ib_mr *ibmr, const struct ib_sge *sge,
@@ -232,6 +235,7 @@ void rxe_ind_invalidate(struct rxe_mr *mr)
 	mr->ind->live = -1;
 	spin_unlock_irqrestore(&mr->ind->lock, flags);
 }
+EXPORT_SYMBOL_IF_KUNIT(rxe_ind_invalidate);
 
 /*
  * Take the live list for an access at @iova; rxe_ind_put_live() ends it.
@@ -239,10 +243,11 @@ void rxe_ind_invalidate(struct rxe_mr *mr)
  * refused a range that wraps, an @iova below the live iova gives an
  * offset of at least the list's length, which the walker rejects as out
  * of range like any other.  Return: the list, or NULL if the MR is not
- * VALID.
+ * VALID.  (Visible to KUnit, which holds an access in flight with it.)
  */
-static struct ib_sge_list *rxe_ind_get_live(struct rxe_ind *ind, u64 iova,
-					    int *idx, u64 *offset)
+VISIBLE_IF_KUNIT struct ib_sge_list *rxe_ind_get_live(struct rxe_ind *ind,
+						      u64 iova, int *idx,
+						      u64 *offset)
 {
 	struct ib_sge_list *list = NULL;
 	unsigned long flags;
@@ -257,12 +262,14 @@ static struct ib_sge_list *rxe_ind_get_live(struct rxe_ind *ind, u64 iova,
 	spin_unlock_irqrestore(&ind->lock, flags);
 	return list;
 }
+EXPORT_SYMBOL_IF_KUNIT(rxe_ind_get_live);
 
 /* Every read of the list happens before a map may see it free. */
-static void rxe_ind_put_live(struct rxe_ind *ind, int idx)
+VISIBLE_IF_KUNIT void rxe_ind_put_live(struct rxe_ind *ind, int idx)
 {
 	atomic_dec_return_release(&ind->users[idx]);
 }
+EXPORT_SYMBOL_IF_KUNIT(rxe_ind_put_live);
 
 /* mr_check_range() of an indirect MR: -EINVAL, as for a direct MR. */
 int rxe_ind_check_range(struct rxe_mr *mr, u64 iova, u64 length)

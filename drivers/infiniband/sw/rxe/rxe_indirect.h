@@ -44,4 +44,16 @@ int rxe_ind_flush(struct rxe_mr *mr, bool whole, u64 iova, u64 length,
 		  u32 type);
 int rxe_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Static without KUnit; its white-box tests hold maps and accesses. */
+struct rxe_ind;
+struct ib_sge_list;
+
+int rxe_ind_pick(struct rxe_ind *ind);
+void rxe_ind_commit(struct rxe_ind *ind, int i, bool ok);
+struct ib_sge_list *rxe_ind_get_live(struct rxe_ind *ind, u64 iova,
+				     int *idx, u64 *offset);
+void rxe_ind_put_live(struct rxe_ind *ind, int idx);
+#endif
+
 #endif /* RXE_INDIRECT_H */

@@ -207,7 +207,9 @@ void iser_reg_count(struct iser_conn *iser_conn, struct ib_mr *mr, int err)
 	if (!mr) {
 		atomic64_inc(&st->dma_lkey);
 	} else if (mr->type == IB_MR_TYPE_MEM_REG) {
-		atomic64_inc(&st->page_list);
+		/* a failed page-list map is logged by iser_fast_reg_mr() */
+		if (!err)
+			atomic64_inc(&st->page_list);
 	} else if (!err) {
 		atomic64_inc(&st->fallback);
 	} else {

@@ -222,21 +222,45 @@ struct srp_fr_pool *srp_reg_desc_pool(struct srp_rdma_ch *ch,
 void srp_reg_count(struct srp_target_port *target, struct srp_fr_pool *pool,
 		   unsigned int nmdesc, int err)
 {
-	struct srp_reg_stats *st = &target->reg_stats;
+	struct srp_reg_stats __percpu *st = target->reg_stats;
 	bool fb = pool && pool->desc[0].mr->type != IB_MR_TYPE_MEM_REG;
 
 	if (err == -ENOMEM) {
-		atomic64_inc(&st->out_of_mrs);
+		this_cpu_inc(st->out_of_mrs);
 	} else if (err) {
 		if (!fb)
 			return;
-		atomic64_inc(&st->fallback_err);
+		this_cpu_inc(st->fallback_err);
 		dev_warn_ratelimited(&target->scsi_host->shost_gendev,
 				     "fallback registration failed (%d)\n", err);
 	} else if (nmdesc > 1) {
-		atomic64_inc(&st->multi_mr);
+		this_cpu_inc(st->multi_mr);
+	} else if (nmdesc == 1 && fb) {
+		this_cpu_inc(st->fallback);
 	} else if (nmdesc == 1) {
-		atomic64_inc(fb ? &st->fallback : &st->page_list);
+		this_cpu_inc(st->page_list);
+	}
+}
+
+/**
+ * srp_reg_stats_sum() - Add up the per-CPU counters of a target port
+ * @stats: the target port's counters
+ * @sum: their sums
+ */
+void srp_reg_stats_sum(const struct srp_reg_stats __percpu *stats,
+		       struct srp_reg_stats *sum)
+{
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct srp_reg_stats *c = per_cpu_ptr(stats, cpu);
+
+		sum->page_list += READ_ONCE(c->page_list);
+		sum->fallback += READ_ONCE(c->fallback);
+		sum->multi_mr += READ_ONCE(c->multi_mr);
+		sum->out_of_mrs += READ_ONCE(c->out_of_mrs);
+		sum->fallback_err += READ_ONCE(c->fallback_err);
 	}
 }
 
@@ -263,10 +287,10 @@ static DEVICE_ATTR_RO(reg_policy);
 static ssize_t name##_show(struct device *dev,				\
 			   struct device_attribute *attr, char *buf)	\
 {									\
-	struct srp_target_port *target = srp_reg_target(dev);		\
+	struct srp_reg_stats sum;					\
 									\
-	return sysfs_emit(buf, "%lld\n",				\
-			  atomic64_read(&target->reg_stats.field));	\
+	srp_reg_stats_sum(srp_reg_target(dev)->reg_stats, &sum);	\
+	return sysfs_emit(buf, "%lu\n", sum.field);			\
 }									\
 static DEVICE_ATTR_RO(name)
 

@@ -6,7 +6,7 @@
 #ifndef _SRP_REG_H
 #define _SRP_REG_H
 
-#include <linux/atomic.h>
+#include <linux/percpu.h>
 #include <rdma/ib_verbs.h>
 
 struct Scsi_Host;
@@ -73,7 +73,8 @@ struct srp_reg_plan {
 };
 
 /**
- * struct srp_reg_stats - how the commands of a target port were registered
+ * struct srp_reg_stats - how the commands of a target port were registered,
+ *	one set per CPU (srp_reg_stats_sum() adds them up)
  * @page_list: with one page-list (IB_MR_TYPE_MEM_REG) MR
  * @fallback: with one MR that maps any list (indirect or SG_GAPS)
  * @multi_mr: with several MRs and an indirect descriptor
@@ -82,11 +83,11 @@ struct srp_reg_plan {
  * @fallback_err: other failures of a fallback registration
  */
 struct srp_reg_stats {
-	atomic64_t	page_list;
-	atomic64_t	fallback;
-	atomic64_t	multi_mr;
-	atomic64_t	out_of_mrs;
-	atomic64_t	fallback_err;
+	unsigned long	page_list;
+	unsigned long	fallback;
+	unsigned long	multi_mr;
+	unsigned long	out_of_mrs;
+	unsigned long	fallback_err;
 };
 
 void srp_reg_dev_init(struct srp_reg_dev *rd, struct ib_device *ibdev,
@@ -103,6 +104,8 @@ struct srp_fr_pool *srp_reg_desc_pool(struct srp_rdma_ch *ch,
 				      struct srp_fr_desc *d);
 void srp_reg_count(struct srp_target_port *target, struct srp_fr_pool *pool,
 		   unsigned int nmdesc, int err);
+void srp_reg_stats_sum(const struct srp_reg_stats __percpu *stats,
+		       struct srp_reg_stats *sum);
 
 extern const struct attribute_group srp_reg_attr_group;
 

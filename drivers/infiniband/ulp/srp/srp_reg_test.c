@@ -227,12 +227,18 @@ static void srp_reg_test_desc_pool(struct kunit *test)
 	}
 }
 
-/* Each registration lands in exactly one counter. */
+static void t_free_percpu(void *p)
+{
+	free_percpu((void __percpu __force *)p);
+}
+
+/* Each registration lands in exactly one counter, on the CPU it ran on. */
 static void srp_reg_test_count(struct kunit *test)
 {
 	struct t_pools *t = t_pools(test, true);
 	struct srp_target_port *target;
-	struct srp_reg_stats *st;
+	struct srp_reg_stats st;
+	int cpu, err;
 
 	target = kunit_kzalloc(test, sizeof(*target), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, target);
@@ -240,7 +246,11 @@ static void srp_reg_test_count(struct kunit *test)
 	target->scsi_host = kunit_kzalloc(test, sizeof(*target->scsi_host),
 					  GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, target->scsi_host);
-	st = &target->reg_stats;
+	target->reg_stats = alloc_percpu(struct srp_reg_stats);
+	KUNIT_ASSERT_FALSE(test, !target->reg_stats);
+	err = kunit_add_action_or_reset(test, t_free_percpu,
+					(void __force *)target->reg_stats);
+	KUNIT_ASSERT_EQ(test, err, 0);
 	srp_reg_count(target, t->fr, 1, 0);
 	srp_reg_count(target, t->fr, 1, 0);
 	srp_reg_count(target, t->fb, 1, 0);
@@ -251,11 +261,17 @@ static void srp_reg_test_count(struct kunit *test)
 	srp_reg_count(target, t->fb, 0, -EINVAL);
 	srp_reg_count(target, t->fb, 0, -EIO);
 	srp_reg_count(target, NULL, 0, 0);		/* nothing registered */
-	KUNIT_EXPECT_EQ(test, atomic64_read(&st->page_list), 2);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&st->fallback), 1);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&st->multi_mr), 1);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&st->out_of_mrs), 2);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&st->fallback_err), 2);
+	srp_reg_stats_sum(target->reg_stats, &st);
+	KUNIT_EXPECT_EQ(test, st.page_list, 2);
+	KUNIT_EXPECT_EQ(test, st.fallback, 1);
+	KUNIT_EXPECT_EQ(test, st.multi_mr, 1);
+	KUNIT_EXPECT_EQ(test, st.out_of_mrs, 2);
+	KUNIT_EXPECT_EQ(test, st.fallback_err, 2);
+	/* the counts of every CPU add up */
+	cpu = cpumask_last(cpu_possible_mask);
+	per_cpu_ptr(target->reg_stats, cpu)->fallback += 3;
+	srp_reg_stats_sum(target->reg_stats, &st);
+	KUNIT_EXPECT_EQ(test, st.fallback, 4);
 }
 
 static struct kunit_case srp_reg_test_cases[] = {
