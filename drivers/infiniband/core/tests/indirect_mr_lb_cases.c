@@ -1022,16 +1022,12 @@ static void lb_iova_case_desc(const struct lb_iova_case *c, char *desc)
 KUNIT_ARRAY_PARAM(lb_iova, lb_iova_cases, lb_iova_case_desc);
 
 /*
- * Map the gappy pieces of @t into @mr as @c says: with ib_map_mr_sge() at
- * iova 0x10000003, or with ib_map_mr_sg() of a scatterlist with gaps (at
- * the DMA address of the first byte).
+ * The gappy pieces of @t as entries under the DMA lkey in @sge and as a
+ * DMA-mapped scatterlist with gaps in @sg.
  */
-static void lb_map_gappy(struct lb *lb, const struct lb_iova_case *c,
-			 struct ib_mr *mr, struct lb_buf *t)
+static void lb_gappy_lists(struct lb *lb, struct lb_buf *t,
+			   struct ib_sge *sge, struct scatterlist *sg)
 {
-	struct kunit *test = lb->test;
-	struct ib_sge sge[GAPPY_N];
-	struct scatterlist sg[GAPPY_N];
 	int i;
 
 	sg_init_table(sg, GAPPY_N);
@@ -1042,6 +1038,21 @@ static void lb_map_gappy(struct lb *lb, const struct lb_iova_case *c,
 		sg_dma_address(&sg[i]) = sge[i].addr;
 		sg_dma_len(&sg[i]) = sge[i].length;
 	}
+}
+
+/*
+ * Map the gappy pieces of @t into @mr as @c says: with ib_map_mr_sge() at
+ * iova 0x10000003, or with ib_map_mr_sg() of a scatterlist with gaps (at
+ * the DMA address of the first byte).
+ */
+static void lb_map_gappy(struct lb *lb, const struct lb_iova_case *c,
+			 struct ib_mr *mr, struct lb_buf *t)
+{
+	struct kunit *test = lb->test;
+	struct ib_sge sge[GAPPY_N];
+	struct scatterlist sg[GAPPY_N];
+
+	lb_gappy_lists(lb, t, sge, sg);
 	if (c->sge)
 		KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, sge, GAPPY_N,
 						    0x10000000 + 3), GAPPY_N);
@@ -1119,6 +1130,137 @@ static void lb_reg_wrapping_iova(struct kunit *test)
 			      "target after a good REG_MR");
 }
 
+/* The contexts a map call may be made in (rule S5). */
+struct lb_atomic_ctx {
+	const char	*name;
+	bool		spinlock;	/* else local_irq_disable() alone */
+};
+
+static const struct lb_atomic_ctx lb_atomic_ctxs[] = {
+	{ "spin_lock_irqsave", true },
+	{ "local_irq_disable", false },
+};
+
+static void lb_atomic_ctx_desc(const struct lb_atomic_ctx *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(lb_atomic_ctx, lb_atomic_ctxs, lb_atomic_ctx_desc);
+
+static DEFINE_SPINLOCK(lb_atomic_lock);
+
+/* A map call: ib_map_mr_sge() of @sge if set, else ib_map_mr_sg() of @sg. */
+struct lb_map_call {
+	struct ib_mr		*mr;
+	const struct ib_sge	*sge;
+	struct scatterlist	*sg;
+	int			n;
+	u64			iova;	/* of ib_map_mr_sge() */
+};
+
+static int lb_do_map(const struct lb_map_call *m)
+{
+	if (m->sge)
+		return ib_map_mr_sge(m->mr, m->sge, m->n, m->iova);
+	return ib_map_mr_sg(m->mr, m->sg, m->n, NULL, PAGE_SIZE);
+}
+
+/*
+ * @m made in the context @c, where no KUnit check may run (a failed
+ * assertion would leave the context): it maps all its entries, and
+ * interrupts were off while it ran.
+ */
+static void lb_expect_map_in(struct lb *lb, const struct lb_atomic_ctx *c,
+			     const struct lb_map_call *m, const char *what)
+{
+	unsigned long flags;
+	bool irqs_off;
+	int ret;
+
+	if (c->spinlock) {
+		spin_lock_irqsave(&lb_atomic_lock, flags);
+		irqs_off = irqs_disabled();
+		ret = lb_do_map(m);
+		spin_unlock_irqrestore(&lb_atomic_lock, flags);
+	} else {
+		local_irq_disable();
+		irqs_off = irqs_disabled();
+		ret = lb_do_map(m);
+		local_irq_enable();
+	}
+	KUNIT_EXPECT_TRUE_MSG(lb->test, irqs_off, "%s: interrupts were on",
+			      c->name);
+	KUNIT_ASSERT_EQ_MSG(lb->test, ret, m->n, "%s under %s", what, c->name);
+}
+
+/*
+ * Both map calls may be made in atomic context (rule S5): under a
+ * spinlock taken with spin_lock_irqsave(), and with interrupts disabled
+ * by local_irq_disable().  A debug kernel (CONFIG_DEBUG_ATOMIC_SLEEP)
+ * reports a map that may sleep there.  What such maps stage is what
+ * REG_MR installs, every byte as the model says: ib_map_mr_sge() of a
+ * FREE MR; ib_map_mr_sge() again while it is VALID, which only stages
+ * (rule S1: the live list stays, rule A8, until LOCAL_INV and REG_MR);
+ * ib_map_mr_sg() of an indirect and of an SG_GAPS MR.
+ */
+static void lb_map_atomic_context(struct kunit *test)
+{
+	const struct lb_atomic_ctx *c = test->param_value;
+	struct lb *lb = test->priv;
+	struct lb_buf *s = lb_buf(lb, LB_MEM, 0);
+	struct lb_buf *t = lb_buf(lb, LB_MEM, LB_CANARY);
+	static const u32 other[][2] = { { 9000, 600 }, { 64, 300 } };
+	struct ib_sge sge[GAPPY_N], osge[ARRAY_SIZE(other)];
+	struct scatterlist sg[GAPPY_N];
+	struct lb_map_call m;
+	struct ib_mr *mr;
+	u64 live_iova;
+	u32 live_rkey;
+	int i;
+
+	lb_gappy_lists(lb, t, sge, sg);
+	for (i = 0; i < ARRAY_SIZE(other); i++)
+		osge[i] = (struct ib_sge){ t->dma + other[i][0], other[i][1],
+					   lb->pd->local_dma_lkey };
+
+	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, GAPPY_N);
+	m = (struct lb_map_call){ .mr = mr, .sge = sge, .n = GAPPY_N,
+				  .iova = 0x10000003 };
+	lb_expect_map_in(lb, c, &m, "ib_map_mr_sge");
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+	lb_expect_write_lands(lb, t, s, 3, mr->iova, mr->rkey, 0,
+			      gappy_total(), gappy_pieces, GAPPY_N, "target");
+	lb_expect_read_gathers(lb, t, mr->iova, mr->rkey, gappy_pieces,
+			       GAPPY_N);
+
+	live_iova = mr->iova;
+	live_rkey = mr->rkey;
+	m = (struct lb_map_call){ .mr = mr, .sge = osge,
+				  .n = ARRAY_SIZE(other), .iova = 0x900000 };
+	lb_expect_map_in(lb, c, &m, "ib_map_mr_sge while VALID");
+	lb_expect_write_lands(lb, t, s, 5, live_iova, live_rkey, 0, 1200,
+			      gappy_pieces, GAPPY_N,
+			      "target through the live list");
+	lb_rotate(lb, mr, RW_ACCESS);
+	lb_expect_write_lands(lb, t, s, 7, mr->iova, mr->rkey, 0, 900, other,
+			      ARRAY_SIZE(other),
+			      "target through the list staged while VALID");
+
+	for (i = 0; i < ARRAY_SIZE(sg_types); i++) {
+		mr = lb_alloc_mr(lb, lb->pd, sg_types[i], GAPPY_N);
+		m = (struct lb_map_call){ .mr = mr, .sg = sg, .n = GAPPY_N };
+		lb_expect_map_in(lb, c, &m, "ib_map_mr_sg");
+		KUNIT_EXPECT_EQ(test, mr->iova, sge[0].addr);
+		KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+		lb_expect_write_lands(lb, t, s, 11 + i, mr->iova, mr->rkey, 0,
+				      gappy_total(), gappy_pieces, GAPPY_N,
+				      "target");
+		lb_expect_read_gathers(lb, t, mr->iova, mr->rkey, gappy_pieces,
+				       GAPPY_N);
+	}
+}
+
 /* Allocation limits and the capability. */
 static void lb_alloc_limits(struct kunit *test)
 {
@@ -1164,6 +1306,7 @@ static struct kunit_case lb_cases[] = {
 	KUNIT_CASE(lb_reg_twice),			/* S4 */
 	KUNIT_CASE(lb_reg_unmapped),			/* S4 */
 	KUNIT_CASE(lb_map_while_valid),			/* S1 A8 */
+	KUNIT_CASE_PARAM(lb_map_atomic_context, lb_atomic_ctx_gen_params), /* S1 S5 A1 A8 */
 	KUNIT_CASE(lb_bad_map_changes_nothing),		/* S3 A8, map errors */
 	KUNIT_CASE_PARAM(lb_iova_rewritten, lb_iova_gen_params), /* S2 A1 A7 */
 	KUNIT_CASE(lb_reg_wrapping_iova),		/* S2 S4 */

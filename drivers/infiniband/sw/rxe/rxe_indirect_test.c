@@ -10,14 +10,24 @@
  * direct one (a bad lkey, or a fast MR one byte short), never with a
  * constant.
  *
+ * The cases of rule S5 hold what a work request could only race with: an
+ * access in flight (rxe_ind_get_live()) or a map in progress (the two
+ * halves of a map, rxe_ind_pick() and rxe_ind_commit()).  Two more run
+ * maps from kernel threads against each other and against IB_WR_REG_MR.
+ * Each checks the list it leaves live by the bytes a gather through the
+ * MR's lkey returns.
+ *
  * Load after the device exists, e.g. after
  * 'rdma link add rxe0 type rxe netdev dummy0':
  * 'modprobe rxe_indirect_test ibdev=rxe0'.
  */
 
 #include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <rdma/ib_sge_walk.h>
 
 #include "rxe.h"
 
@@ -259,11 +269,549 @@ static void rxe_ind_good_entry_gathers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
 }
 
+/*
+ * Rule S5 and rxe's staging: an indirect MR has two lists; a map stages
+ * into one that is neither live nor read by an access in flight, and
+ * IB_WR_REG_MR makes the staged one live.  The lists below map pieces of
+ * a buffer whose bytes all differ, each list with another length, so a
+ * gather of the live list tells which list it is.
+ */
+#define RXE_IT_BUF	256
+#define RXE_IT_IOVA	0x20000
+#define RXE_IT_ENTRIES	4	/* max_num_sg of the MRs below */
+#define RXE_IT_ROUNDS	200	/* of the cases with kernel threads */
+#define RXE_IT_WAIT	(30 * HZ)	/* for a round: a debug kernel under TCG */
+
+struct rxe_it_list {
+	const char	*name;
+	const u32	(*pieces)[2];	/* (offset, length), in order */
+	int		n;
+};
+
+static const u32 rxe_it_pa[][2] = { { 3, 20 }, { 100, 12 } };
+static const u32 rxe_it_pb[][2] = { { 50, 7 }, { 200, 33 }, { 130, 1 } };
+static const u32 rxe_it_pc[][2] = { { 7, 50 } };
+static const u32 rxe_it_pd[][2] = { { 240, 16 }, { 0, 9 } };
+
+/* 32, 41, 50 and 25 bytes: at most RXE_IT_LEN, the gather buffer */
+static const struct rxe_it_list rxe_it_a = { "A", rxe_it_pa, ARRAY_SIZE(rxe_it_pa) };
+static const struct rxe_it_list rxe_it_b = { "B", rxe_it_pb, ARRAY_SIZE(rxe_it_pb) };
+static const struct rxe_it_list rxe_it_c = { "C", rxe_it_pc, ARRAY_SIZE(rxe_it_pc) };
+static const struct rxe_it_list rxe_it_d = { "D", rxe_it_pd, ARRAY_SIZE(rxe_it_pd) };
+
+/* The bytes of @l, and if @model is not NULL their model in it. */
+static u32 rxe_it_model(const u8 *buf, const struct rxe_it_list *l,
+			u8 *model)
+{
+	u32 pos = 0;
+	int i;
+
+	for (i = 0; i < l->n; i++) {
+		if (model)
+			memcpy(model + pos, buf + l->pieces[i][0],
+			       l->pieces[i][1]);
+		pos += l->pieces[i][1];
+	}
+	return pos;
+}
+
+/* The buffer the lists map: byte i is i * 7 + 1, all 256 differ. */
+static u8 *rxe_it_pattern(struct kunit *test)
+{
+	u8 *buf = kunit_kmalloc(test, RXE_IT_BUF, GFP_KERNEL);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (i = 0; i < RXE_IT_BUF; i++)
+		buf[i] = i * 7 + 1;
+	return buf;
+}
+
+static struct ib_mr *rxe_it_alloc(struct kunit *test)
+{
+	struct rxe_it *t = test->priv;
+	struct ib_mr *mr = ib_alloc_mr(t->pd, IB_MR_TYPE_INDIRECT,
+				       RXE_IT_ENTRIES);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(mr));
+	return mr;
+}
+
+/* The entries of @l in @buf, under the DMA lkey (rxe: virtual DMA). */
+static void rxe_it_entries(struct ib_mr *mr, const u8 *buf,
+			   const struct rxe_it_list *l, struct ib_sge *sge)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		sge[i] = (struct ib_sge){
+			.addr = (uintptr_t)buf + l->pieces[i][0],
+			.length = l->pieces[i][1],
+			.lkey = mr->pd->local_dma_lkey,
+		};
+}
+
+/*
+ * Map @l with ib_map_mr_sge() at RXE_IT_IOVA, or with ib_map_mr_sg() of
+ * a scatterlist (at the address of its first byte) if @by_sg.  Reports
+ * nothing: kernel threads call it.
+ */
+static int rxe_it_map(struct ib_mr *mr, const u8 *buf,
+		      const struct rxe_it_list *l, bool by_sg)
+{
+	struct scatterlist sg[RXE_IT_ENTRIES];
+	struct ib_sge sge[RXE_IT_ENTRIES];
+	int i;
+
+	if (WARN_ON(l->n > RXE_IT_ENTRIES))
+		return -E2BIG;
+	rxe_it_entries(mr, buf, l, sge);
+	if (!by_sg)
+		return ib_map_mr_sge(mr, sge, l->n, RXE_IT_IOVA);
+	sg_init_table(sg, l->n);
+	for (i = 0; i < l->n; i++) {
+		sg_dma_address(&sg[i]) = sge[i].addr;
+		sg_dma_len(&sg[i]) = sge[i].length;
+	}
+	return ib_map_mr_sg(mr, sg, l->n, NULL, PAGE_SIZE);
+}
+
+/*
+ * IB_WR_REG_MR at RXE_IT_IOVA (rule S2 lets the ULP set the iova after
+ * the map), as rxe_reg_fast_mr() does it; the keys stay.
+ */
+static int rxe_it_reg(struct ib_mr *mr)
+{
+	struct rxe_mr *rmr = to_rmr(mr);
+	int err;
+
+	mr->iova = RXE_IT_IOVA;
+	err = rxe_ind_reg(rmr);
+	if (!err) {
+		rmr->access = IB_ACCESS_LOCAL_WRITE;
+		rmr->state = RXE_MR_STATE_VALID;
+	}
+	return err;
+}
+
+/* IB_WR_LOCAL_INV, as rxe_invalidate_mr() does it. */
+static void rxe_it_inv(struct ib_mr *mr)
+{
+	rxe_ind_invalidate(to_rmr(mr));
+	to_rmr(mr)->state = RXE_MR_STATE_FREE;
+}
+
+/* Whether the MR is FREE: not even its first byte can be accessed. */
+static bool rxe_it_free(struct ib_mr *mr)
+{
+	return rxe_ind_check_range(to_rmr(mr), RXE_IT_IOVA, 1) == -EINVAL;
+}
+
+/*
+ * Whether the live list of @mr is exactly @l: as long as @l from
+ * RXE_IT_IOVA, not a byte longer, and a gather of it through the lkey
+ * returns the pieces of @l.  Reports nothing.
+ */
+static bool rxe_it_live_is(struct kunit *test, struct ib_mr *mr,
+			   const u8 *buf, const struct rxe_it_list *l)
+{
+	struct rxe_it *t = test->priv;
+	struct rxe_mr *rmr = to_rmr(mr);
+	u8 model[RXE_IT_LEN];
+	u32 len = rxe_it_model(buf, l, model);
+
+	if (rxe_ind_check_range(rmr, RXE_IT_IOVA, len) ||
+	    !rxe_ind_check_range(rmr, RXE_IT_IOVA, len + 1))
+		return false;
+	memset(t->out, 0, RXE_IT_LEN);
+	return !rxe_it_copy(t, RXE_IT_IOVA, mr->lkey, len, RXE_FROM_MR_OBJ) &&
+	       !memcmp(t->out, model, len);
+}
+
+static void rxe_it_expect_live(struct kunit *test, struct ib_mr *mr,
+			       const u8 *buf, const struct rxe_it_list *l,
+			       const char *what)
+{
+	KUNIT_EXPECT_TRUE_MSG(test, rxe_it_live_is(test, mr, buf, l),
+			      "%s: the live list is not %s", what, l->name);
+}
+
+/* The entries of @list are those of @l. */
+static void rxe_it_expect_entries(struct kunit *test, struct ib_mr *mr,
+				  const struct ib_sge_list *list,
+				  const u8 *buf, const struct rxe_it_list *l)
+{
+	struct ib_sge sge[RXE_IT_ENTRIES];
+	int i;
+
+	rxe_it_entries(mr, buf, l, sge);
+	KUNIT_EXPECT_EQ(test, list->length, rxe_it_model(buf, l, NULL));
+	KUNIT_EXPECT_EQ(test, list->nents, l->n);
+	if (list->nents != l->n)
+		return;
+	for (i = 0; i < l->n; i++) {
+		KUNIT_EXPECT_EQ(test, list->sge[i].addr, sge[i].addr);
+		KUNIT_EXPECT_EQ(test, list->sge[i].length, sge[i].length);
+		KUNIT_EXPECT_EQ(test, list->sge[i].lkey, sge[i].lkey);
+	}
+}
+
+/*
+ * Rule S5: when every list of the MR is live or read by an access in
+ * flight, both map calls fail with -EBUSY and change nothing: not
+ * mr->iova, mr->length, the keys or *sg_offset, not the live list, not
+ * the staged one (a REG_MR after LOCAL_INV installs it again), not the
+ * list being read.  After LOCAL_INV a map succeeds again, and once the
+ * access ends the list it read is staged into.
+ */
+static void rxe_ind_map_busy(struct kunit *test)
+{
+	u8 *buf = rxe_it_pattern(test);
+	struct ib_mr *mr = rxe_it_alloc(test);
+	struct rxe_ind *ind = to_rmr(mr)->ind;
+	u32 lkey = mr->lkey, rkey = mr->rkey;
+	struct ib_sge_list *held;
+	unsigned int sg_offset = 3;
+	struct scatterlist sg;
+	u64 iova, length, off;
+	int idx;
+
+	KUNIT_ASSERT_EQ(test, rxe_it_map(mr, buf, &rxe_it_a, false),
+			rxe_it_a.n);
+	KUNIT_ASSERT_EQ(test, rxe_it_reg(mr), 0);
+	/* an access through A in flight, as a packet being copied holds it */
+	held = rxe_ind_get_live(ind, RXE_IT_IOVA, &idx, &off);
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	KUNIT_EXPECT_EQ(test, off, 0);
+
+	/* LOCAL_INV, map B, REG_MR: B is live in the other list */
+	rxe_it_inv(mr);
+	KUNIT_EXPECT_EQ(test, rxe_it_map(mr, buf, &rxe_it_b, false),
+			rxe_it_b.n);
+	KUNIT_EXPECT_EQ(test, rxe_it_reg(mr), 0);
+	rxe_it_expect_live(test, mr, buf, &rxe_it_b, "B registered");
+
+	/* both lists busy */
+	iova = mr->iova;
+	length = mr->length;
+	KUNIT_EXPECT_EQ(test, rxe_it_map(mr, buf, &rxe_it_c, false), -EBUSY);
+	sg_init_table(&sg, 1);
+	sg_dma_address(&sg) = (uintptr_t)buf;
+	sg_dma_len(&sg) = 16;
+	KUNIT_EXPECT_EQ(test, ib_map_mr_sg(mr, &sg, 1, &sg_offset, PAGE_SIZE),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, sg_offset, 3);
+	KUNIT_EXPECT_EQ(test, mr->iova, iova);
+	KUNIT_EXPECT_EQ(test, mr->length, length);
+	KUNIT_EXPECT_EQ(test, mr->lkey, lkey);
+	KUNIT_EXPECT_EQ(test, mr->rkey, rkey);
+	rxe_it_expect_live(test, mr, buf, &rxe_it_b, "after -EBUSY");
+	rxe_it_expect_entries(test, mr, held, buf, &rxe_it_a);
+	rxe_it_inv(mr);
+	KUNIT_EXPECT_EQ(test, rxe_it_reg(mr), 0);
+	rxe_it_expect_live(test, mr, buf, &rxe_it_b,
+			   "the staged list after -EBUSY, registered again");
+
+	/* recovery: after LOCAL_INV, B's list is free to stage into */
+	rxe_it_inv(mr);
+	KUNIT_EXPECT_EQ(test, rxe_it_map(mr, buf, &rxe_it_c, true),
+			rxe_it_c.n);
+	KUNIT_EXPECT_EQ(test, rxe_it_reg(mr), 0);
+	rxe_it_expect_live(test, mr, buf, &rxe_it_c, "C registered");
+	rxe_it_expect_entries(test, mr, held, buf, &rxe_it_a);
+
+	/* the access ends: a map while C is live stages into A's list */
+	rxe_ind_put_live(ind, idx);
+	KUNIT_EXPECT_EQ(test, rxe_it_map(mr, buf, &rxe_it_d, false),
+			rxe_it_d.n);
+	rxe_it_expect_live(test, mr, buf, &rxe_it_c, "C while D is staged");
+	rxe_it_inv(mr);
+	KUNIT_EXPECT_EQ(test, rxe_it_reg(mr), 0);
+	rxe_it_expect_live(test, mr, buf, &rxe_it_d, "D registered");
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
+}
+
+/*
+ * Rule S5: map calls on one MR must not overlap.  rxe refuses a map while
+ * another runs with -EBUSY, both map calls alike, and changes nothing;
+ * the map that runs ends as if alone, and maps work again after it.
+ */
+static void rxe_ind_map_during_map(struct kunit *test)
+{
+	u8 *buf = rxe_it_pattern(test);
+	struct ib_mr *mr = rxe_it_alloc(test);
+	struct rxe_ind *ind = to_rmr(mr)->ind;
+	u64 iova, length;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, rxe_it_map(mr, buf, &rxe_it_a, false),
+			rxe_it_a.n);
+	iova = mr->iova;
+	length = mr->length;
+	i = rxe_ind_pick(ind);			/* a map begins */
+	KUNIT_ASSERT_GE(test, i, 0);
+	KUNIT_EXPECT_EQ(test, rxe_it_map(mr, buf, &rxe_it_b, false), -EBUSY);
+	KUNIT_EXPECT_EQ(test, rxe_it_map(mr, buf, &rxe_it_b, true), -EBUSY);
+	KUNIT_EXPECT_EQ(test, mr->iova, iova);
+	KUNIT_EXPECT_EQ(test, mr->length, length);
+	rxe_ind_commit(ind, i, false);		/* it ends, writing nothing */
+
+	KUNIT_EXPECT_EQ(test, rxe_it_reg(mr), 0);
+	rxe_it_expect_live(test, mr, buf, &rxe_it_a, "after two refused maps");
+	KUNIT_EXPECT_EQ(test, rxe_it_map(mr, buf, &rxe_it_b, true),
+			rxe_it_b.n);
+	rxe_it_inv(mr);
+	KUNIT_EXPECT_EQ(test, rxe_it_reg(mr), 0);
+	rxe_it_expect_live(test, mr, buf, &rxe_it_b, "B registered");
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
+}
+
+/*
+ * An IB_WR_REG_MR that executes while a map of the same MR runs breaks
+ * rule S5, and rxe defines what happens (the contract's rxe section, "Map
+ * calls"): it fails, leaving the MR FREE, if that map rewrites the staged
+ * list (the other list is live, as after a map while VALID); otherwise it
+ * installs the staged list, never the one being written.
+ */
+static void rxe_ind_reg_meets_map(struct kunit *test)
+{
+	u8 *buf = rxe_it_pattern(test);
+	struct ib_mr *mr = rxe_it_alloc(test);
+	struct rxe_ind *ind = to_rmr(mr)->ind;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, rxe_it_map(mr, buf, &rxe_it_a, false),
+			rxe_it_a.n);
+	KUNIT_ASSERT_EQ(test, rxe_it_reg(mr), 0);
+	KUNIT_ASSERT_EQ(test, rxe_it_map(mr, buf, &rxe_it_b, false),
+			rxe_it_b.n);
+
+	/* A is live, B staged: a map now rewrites B's list */
+	i = rxe_ind_pick(ind);
+	KUNIT_ASSERT_GE(test, i, 0);
+	rxe_it_inv(mr);				/* LOCAL_INV, REG_MR meet it */
+	KUNIT_EXPECT_EQ(test, rxe_it_reg(mr), -EBUSY);
+	KUNIT_EXPECT_TRUE(test, rxe_it_free(mr));
+	rxe_ind_commit(ind, i, false);
+	KUNIT_EXPECT_EQ(test, rxe_it_reg(mr), 0);
+	rxe_it_expect_live(test, mr, buf, &rxe_it_b,
+			   "the staged list after the failed REG_MR");
+
+	/* FREE, B staged: a map now writes A's list; REG_MR installs B */
+	rxe_it_inv(mr);
+	i = rxe_ind_pick(ind);
+	KUNIT_ASSERT_GE(test, i, 0);
+	KUNIT_EXPECT_EQ(test, rxe_it_reg(mr), 0);
+	rxe_it_expect_live(test, mr, buf, &rxe_it_b,
+			   "REG_MR during a map of the other list");
+	rxe_ind_commit(ind, i, false);
+
+	/* after the REG_MR, maps stage as usual */
+	KUNIT_EXPECT_EQ(test, rxe_it_map(mr, buf, &rxe_it_c, false),
+			rxe_it_c.n);
+	rxe_it_inv(mr);
+	KUNIT_EXPECT_EQ(test, rxe_it_reg(mr), 0);
+	rxe_it_expect_live(test, mr, buf, &rxe_it_c, "C registered");
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
+}
+
+/* A kernel thread mapping one MR; see the two cases below. */
+struct rxe_it_mapper {
+	struct ib_mr			*mr;
+	const u8			*buf;
+	const struct rxe_it_list	*list[2];
+	bool				by_sg;
+	atomic_t			*go;	/* rounds released */
+	atomic_t			done;	/* rounds mapped */
+	int				result[RXE_IT_ROUNDS];
+	int				bad;	/* first result not allowed */
+	unsigned long			maps;
+	struct task_struct		*task;
+};
+
+/* One map of list[0] per round the test releases. */
+static int rxe_it_round_mapper(void *data)
+{
+	struct rxe_it_mapper *m = data;
+	int r = 0;
+
+	while (!kthread_should_stop()) {
+		if (r == RXE_IT_ROUNDS || atomic_read_acquire(m->go) <= r) {
+			cond_resched();
+			continue;
+		}
+		m->result[r] = rxe_it_map(m->mr, m->buf, m->list[0], m->by_sg);
+		atomic_set_release(&m->done, ++r);
+	}
+	return 0;
+}
+
+/* Map list[0] and list[1] in turn until stopped. */
+static int rxe_it_busy_mapper(void *data)
+{
+	struct rxe_it_mapper *m = data;
+	const struct rxe_it_list *l;
+	int ret;
+
+	while (!kthread_should_stop()) {
+		l = m->list[m->maps++ & 1];
+		ret = rxe_it_map(m->mr, m->buf, l, m->by_sg);
+		if (ret != l->n && ret != -EBUSY && !m->bad)
+			m->bad = ret ?: -EIO;
+		cond_resched();
+	}
+	return 0;
+}
+
+static int rxe_it_start(struct rxe_it_mapper *m, int (*fn)(void *),
+			const char *name)
+{
+	m->task = kthread_run(fn, m, "%s", name);
+	return PTR_ERR_OR_ZERO(m->task);
+}
+
+/*
+ * Two kernel threads map the same FREE MR at once, round after round,
+ * one A with ib_map_mr_sge(), the other B with ib_map_mr_sg().  That
+ * breaks rule S5; on rxe each call returns its entry count or -EBUSY (the
+ * documented transient errno, for a map that meets the other), at least
+ * one succeeds, and the REG_MR that follows installs exactly A or B,
+ * whichever succeeded if only one did; never a mix of the two.
+ */
+static void rxe_ind_concurrent_maps(struct kunit *test)
+{
+	u8 *buf = rxe_it_pattern(test);
+	struct ib_mr *mr = rxe_it_alloc(test);
+	struct rxe_it_mapper *m = kunit_kcalloc(test, 2, sizeof(*m),
+						GFP_KERNEL);
+	unsigned long end;
+	int r, i, ret[2], overlaps = 0;
+	bool is_a, is_b;
+	atomic_t go;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	atomic_set(&go, 0);
+	for (i = 0; i < 2; i++) {
+		m[i].mr = mr;
+		m[i].buf = buf;
+		m[i].list[0] = i ? &rxe_it_b : &rxe_it_a;
+		m[i].by_sg = i;
+		m[i].go = &go;
+		atomic_set(&m[i].done, 0);
+	}
+	if (rxe_it_start(&m[0], rxe_it_round_mapper, "rxe_it_map_a") ||
+	    rxe_it_start(&m[1], rxe_it_round_mapper, "rxe_it_map_b")) {
+		if (!IS_ERR(m[0].task))
+			kthread_stop(m[0].task);
+		KUNIT_FAIL_AND_ABORT(test, "cannot start the mapping threads");
+	}
+
+	for (r = 0; r < RXE_IT_ROUNDS; r++) {
+		atomic_set_release(&go, r + 1);
+		end = jiffies + RXE_IT_WAIT;
+		while ((atomic_read_acquire(&m[0].done) <= r ||
+			atomic_read_acquire(&m[1].done) <= r) &&
+		       time_before(jiffies, end))
+			usleep_range(10, 50);
+		if (atomic_read_acquire(&m[0].done) <= r ||
+		    atomic_read_acquire(&m[1].done) <= r) {
+			KUNIT_FAIL(test, "round %d: a map did not return", r);
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			ret[i] = m[i].result[r];
+			KUNIT_EXPECT_TRUE_MSG(test, ret[i] == m[i].list[0]->n ||
+					      ret[i] == -EBUSY,
+					      "round %d: map of %s: %d", r,
+					      m[i].list[0]->name, ret[i]);
+		}
+		KUNIT_EXPECT_FALSE_MSG(test, ret[0] < 0 && ret[1] < 0,
+				       "round %d: both maps failed", r);
+		overlaps += ret[0] < 0 || ret[1] < 0;
+		KUNIT_EXPECT_EQ_MSG(test, rxe_it_reg(mr), 0, "round %d", r);
+		is_a = rxe_it_live_is(test, mr, buf, &rxe_it_a);
+		is_b = rxe_it_live_is(test, mr, buf, &rxe_it_b);
+		KUNIT_EXPECT_TRUE_MSG(test, is_a || is_b,
+				      "round %d: the live list is neither A nor B",
+				      r);
+		KUNIT_EXPECT_TRUE_MSG(test, ret[0] == m[0].list[0]->n || is_b,
+				      "round %d: only B mapped, A is live", r);
+		KUNIT_EXPECT_TRUE_MSG(test, ret[1] == m[1].list[0]->n || is_a,
+				      "round %d: only A mapped, B is live", r);
+		rxe_it_inv(mr);
+		if (!(is_a || is_b) || (ret[0] < 0 && ret[1] < 0))
+			break;
+	}
+	for (i = 0; i < 2; i++)
+		kthread_stop(m[i].task);
+	kunit_info(test, "%d rounds, %d with one map refused (-EBUSY)", r,
+		   overlaps);
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
+}
+
+/*
+ * A kernel thread maps A and B in turn, without pause, while the test
+ * posts (in effect) LOCAL_INV and REG_MR again and again, breaking rule
+ * S5.  Each REG_MR either succeeds or, when it meets a map rewriting the
+ * staged list, fails with the MR left FREE (the contract's rxe section).
+ * After a success the live list is exactly A or B, and stays so (rule
+ * A8) while the maps go on.
+ */
+static void rxe_ind_reg_races_map(struct kunit *test)
+{
+	u8 *buf = rxe_it_pattern(test);
+	struct ib_mr *mr = rxe_it_alloc(test);
+	struct rxe_it_mapper *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	int r, err, refused = 0;
+	bool ok = true;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_ASSERT_EQ(test, rxe_it_map(mr, buf, &rxe_it_a, false),
+			rxe_it_a.n);
+	m->mr = mr;
+	m->buf = buf;
+	m->list[0] = &rxe_it_b;
+	m->list[1] = &rxe_it_a;
+	/* ib_map_mr_sge() only: every map sets the same mr->iova */
+	m->by_sg = false;
+	if (rxe_it_start(m, rxe_it_busy_mapper, "rxe_it_remap"))
+		KUNIT_FAIL_AND_ABORT(test, "cannot start the mapping thread");
+
+	for (r = 0; r < RXE_IT_ROUNDS && ok; r++) {
+		rxe_it_inv(mr);
+		err = rxe_it_reg(mr);
+		if (err == -EBUSY) {
+			refused++;
+			ok = rxe_it_free(mr);
+			KUNIT_EXPECT_TRUE_MSG(test, ok,
+					      "round %d: MR not FREE after a failed REG_MR",
+					      r);
+			continue;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, err, 0, "round %d", r);
+		ok = !err && (rxe_it_live_is(test, mr, buf, &rxe_it_a) ||
+			      rxe_it_live_is(test, mr, buf, &rxe_it_b));
+		KUNIT_EXPECT_TRUE_MSG(test, ok,
+				      "round %d: the live list is neither A nor B",
+				      r);
+	}
+	kthread_stop(m->task);
+	KUNIT_EXPECT_EQ_MSG(test, m->bad, 0, "a map returned %d", m->bad);
+	kunit_info(test, "%d REG_MRs during %lu maps, %d met a map rewriting the staged list",
+		   r, m->maps, refused);
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
+}
+
 static struct kunit_case rxe_indirect_cases[] = {
 	KUNIT_CASE(rxe_ind_good_entry_gathers),
 	KUNIT_CASE(rxe_ind_bad_lkey_like_direct),
 	KUNIT_CASE(rxe_ind_outside_mr_like_direct),
 	KUNIT_CASE(rxe_ind_entry_outside_ref_like_direct),
+	KUNIT_CASE(rxe_ind_map_busy),			/* S5 */
+	KUNIT_CASE(rxe_ind_map_during_map),		/* S5 */
+	KUNIT_CASE(rxe_ind_reg_meets_map),		/* S5 */
+	KUNIT_CASE(rxe_ind_concurrent_maps),		/* S5 */
+	KUNIT_CASE(rxe_ind_reg_races_map),		/* S5 A8 */
 	{}
 };
 
