@@ -162,15 +162,19 @@ dirs_of() {
 }
 
 # fixes_alone TREE OBJ LOG: the fixes (patches with a Fixes: tag or
-# Cc: stable) come first, and each applies to the pristine base on its
+# Cc: stable, or whose subject workbench/series/fixes lists) come first, and each applies to the pristine base on its
 # own and builds there, so that it can go to stable without the rest;
 # TREE is left at the base.
 fixes_alone() {
-	local lt=$1 obj=$2 log=$3 p b dirs rc seen_other=0 order=0
+	local lt=$1 obj=$2 log=$3 p b subj dirs rc seen_other=0 order=0
 	: > "$log/fixes-order"
 	for p in "$out"/patches/0[0-9][0-9][0-9]-*.patch; do
 		case $p in */0000-cover-letter.patch) continue ;; esac
-		if ! grep -qE '^(Fixes: |Cc: stable@)' "$p"; then
+		# the subject, its folded lines joined
+		subj=$(awk '/^Subject: /{ s = $0; while ((getline l) > 0 && l ~ /^ /) s = s l
+			print s; exit }' "$p" | sed 's/^Subject: \[[^]]*\] //')
+		if ! grep -qE '^(Fixes: |Cc: stable@)' "$p" &&
+		   ! grep -qxF "$subj" <(grep -v '^#' "$here/series/fixes"); then
 			seen_other=1
 			continue
 		fi
