@@ -12,10 +12,14 @@
  * armed_*  failslab fails the next allocation made from rxe_ind_copy()
  *          (the table of the references a packet holds when it touches
  *          more distinct MRs than rxe keeps on its stack), in whichever
- *          rxe task it runs; the script checks that it was used.
+ *          rxe task it runs; one case per module load, and the script
+ *          checks that the failure was used and counts rxe's RNR NAKs.
  *
  * Run without that set-up, the nth_* cases fail: they check that the
- * failures they expect were injected.
+ * failures they expect were injected.  So do the armed_* cases whose
+ * outcome differs from the unfailed one (a dropped UC or UD message, a
+ * failed gather or scatter); those that retry succeed either way, and the
+ * script's counts tell whether the failure took their retry path.
  */
 
 #include <linux/gfp.h>
@@ -492,15 +496,20 @@ static void lb_fault_ah_attr(struct lb *lb, struct rdma_ah_attr *ah)
 	memcpy(ah->roce.dmac, lb->dmac, ETH_ALEN);
 }
 
-/* Take the UC or UD QP @qp to RTS, a UC one connected to @peer. */
+/*
+ * Take @qp to RTS, connected to @peer unless it is a UD QP; an RC QP as
+ * lb_connect() takes one (rnr_retry 7: RNR NAKs are retried without end).
+ */
 static int lb_fault_connect(struct lb *lb, struct ib_qp *qp, u32 peer)
 {
-	bool ud = qp->qp_type == IB_QPT_UD;
+	bool rc = qp->qp_type == IB_QPT_RC, ud = qp->qp_type == IB_QPT_UD;
 	struct ib_qp_attr attr = {
 		.qp_state = IB_QPS_INIT,
 		.port_num = 1,
 		.qkey = LB_FAULT_QKEY,
-		.qp_access_flags = IB_ACCESS_REMOTE_WRITE,
+		.qp_access_flags = IB_ACCESS_REMOTE_WRITE |
+				   (rc ? IB_ACCESS_REMOTE_READ |
+					 IB_ACCESS_REMOTE_ATOMIC : 0),
 	};
 	int ret;
 
@@ -511,27 +520,36 @@ static int lb_fault_connect(struct lb *lb, struct ib_qp *qp, u32 peer)
 
 	memset(&attr, 0, sizeof(attr));
 	attr.qp_state = IB_QPS_RTR;
-	if (!ud) {
-		attr.path_mtu = IB_MTU_1024;
-		attr.dest_qp_num = peer;
-		lb_fault_ah_attr(lb, &attr.ah_attr);
-	}
+	attr.path_mtu = IB_MTU_1024;
+	attr.dest_qp_num = peer;
+	attr.max_dest_rd_atomic = 4;
+	attr.min_rnr_timer = 12;
+	lb_fault_ah_attr(lb, &attr.ah_attr);
 	ret = ib_modify_qp(qp, &attr, IB_QP_STATE |
 			   (ud ? 0 : IB_QP_AV | IB_QP_PATH_MTU |
-				     IB_QP_DEST_QPN | IB_QP_RQ_PSN));
+				     IB_QP_DEST_QPN | IB_QP_RQ_PSN) |
+			   (rc ? IB_QP_MAX_DEST_RD_ATOMIC |
+				 IB_QP_MIN_RNR_TIMER : 0));
 	if (ret)
 		return ret;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.qp_state = IB_QPS_RTS;
-	return ib_modify_qp(qp, &attr, IB_QP_STATE | IB_QP_SQ_PSN);
+	attr.timeout = 14;
+	attr.retry_cnt = 7;
+	attr.rnr_retry = 7;
+	attr.max_rd_atomic = 4;
+	return ib_modify_qp(qp, &attr, IB_QP_STATE | IB_QP_SQ_PSN |
+			    (rc ? IB_QP_TIMEOUT | IB_QP_RETRY_CNT |
+				  IB_QP_RNR_RETRY | IB_QP_MAX_QP_RD_ATOMIC : 0));
 }
 
 /*
- * A UC or UD pair on the case's CQs in lb->extra (lb_exit() destroys it):
- * [0] sends, [1] receives.
+ * A pair of @type on the case's CQs in lb->extra (lb_exit() destroys it):
+ * [0] sends, [1] receives, from @srq if not NULL.
  */
-static void lb_fault_pair(struct lb *lb, enum ib_qp_type type)
+static void lb_fault_pair(struct lb *lb, enum ib_qp_type type,
+			  struct ib_srq *srq)
 {
 	struct ib_qp_init_attr qpa = {
 		.send_cq = lb->scq,
@@ -546,6 +564,11 @@ static void lb_fault_pair(struct lb *lb, enum ib_qp_type type)
 	int i;
 
 	for (i = 0; i < 2; i++) {
+		if (i && srq) {
+			qpa.srq = srq;
+			qpa.cap.max_recv_wr = 0;
+			qpa.cap.max_recv_sge = 0;
+		}
 		lb->extra[i] = ib_create_qp(lb->pd, &qpa);
 		KUNIT_ASSERT_FALSE_MSG(lb->test, IS_ERR(lb->extra[i]),
 				       "ib_create_qp: %ld",
@@ -564,7 +587,8 @@ static void lb_fault_expect_pair_alive(struct lb *lb)
 	int i;
 
 	for (i = 0; i < 2; i++)
-		KUNIT_EXPECT_EQ_MSG(lb->test, lb_fault_qp_state(lb, lb->extra[i]),
+		KUNIT_EXPECT_EQ_MSG(lb->test,
+				    lb_fault_qp_state(lb, lb->extra[i]),
 				    IB_QPS_RTS, "QP %d of the pair", i);
 	KUNIT_EXPECT_EQ_MSG(lb->test, ib_poll_cq(lb->rcq, 1, &wc), 0,
 			    "a second receive completed");
@@ -593,6 +617,94 @@ static struct ib_ah *lb_fault_ah(struct lb *lb)
 }
 
 /*
+ * lb->quiesce of armed_send_srq: the pair goes before its SRQ, which
+ * lb_exit() does not know.
+ */
+static void lb_fault_destroy_srq(struct lb *lb)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!IS_ERR_OR_NULL(lb->extra[i]))
+			ib_destroy_qp(lb->extra[i]);
+		lb->extra[i] = NULL;
+	}
+	ib_destroy_srq(lb->quiesce_data);
+}
+
+/*
+ * A SEND of one packet into a receive from an SRQ, through an indirect
+ * lkey over the 40 entries: the responder takes the receive off the SRQ,
+ * cannot have the table and answers with an RNR NAK.  The retried packet
+ * must land in that same receive, the first on the SRQ, and not in the
+ * one after it, which stays posted and untouched.
+ */
+static void armed_send_srq(struct kunit *test)
+{
+	struct lb *lb = test->priv;
+	struct ib_srq_init_attr sa = {
+		.attr.max_wr = 8,
+		.attr.max_sge = 2,
+		.srq_type = IB_SRQT_BASIC,
+	};
+	struct ib_recv_wr rwr[2] = {
+		{ .wr_id = 0xa, .num_sge = 1 }, { .wr_id = 0xb, .num_sge = 1 },
+	};
+	struct ib_send_wr swr = { .opcode = IB_WR_SEND, .num_sge = 1 };
+	u32 pieces[FAULT_ENTRIES][2], len;
+	struct ib_sge ssge, rsge[2];
+	u8 *tmodel, *rmodel;
+	struct lb_buf *t, *r, *s;
+	struct ib_srq *srq;
+	struct ib_mr *mr;
+	struct ib_wc wc;
+	int i;
+
+	lb_fault_rxe(lb);
+	tmodel = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	rmodel = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, tmodel && rmodel);
+	srq = ib_create_srq(lb->pd, &sa);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(srq), "ib_create_srq: %ld",
+			       PTR_ERR(srq));
+	lb->quiesce_data = srq;
+	lb->quiesce = lb_fault_destroy_srq;
+	lb_fault_pair(lb, IB_QPT_RC, srq);
+	t = lb_buf(lb, LB_MEM, LB_CANARY);
+	r = lb_buf(lb, LB_MEM, LB_CANARY);
+	s = lb_buf(lb, LB_MEM, 0);
+	lb_pattern(lb, s, 61);
+	len = lb_fault_one_packet(lb, pieces);
+	mr = lb_indirect_spread(lb, t, (const u32 (*)[2])pieces,
+				FAULT_ENTRIES);
+	lb_sync(lb, s);
+	lb_sync(lb, t);
+	lb_model(tmodel, t->cpu, LB_MEM, s->cpu, len,
+		 (const u32 (*)[2])pieces, FAULT_ENTRIES);
+	memset(rmodel, LB_CANARY, LB_MEM);
+
+	rsge[0] = (struct ib_sge){ mr->iova, len, mr->lkey };
+	rsge[1] = (struct ib_sge){ r->dma, r->len, lb->pd->local_dma_lkey };
+	for (i = 0; i < 2; i++) {
+		rwr[i].sg_list = &rsge[i];
+		KUNIT_ASSERT_EQ(test, ib_post_srq_recv(srq, &rwr[i], NULL), 0);
+	}
+	ssge = (struct ib_sge){ s->dma, len, lb->pd->local_dma_lkey };
+	swr.sg_list = &ssge;
+	KUNIT_ASSERT_EQ(test, lb_post_send(lb, lb->extra[0], &swr),
+			IB_WC_SUCCESS);
+	KUNIT_ASSERT_EQ(test, lb_wait(lb, lb->rcq, &wc), 0);
+	KUNIT_EXPECT_EQ(test, wc.status, IB_WC_SUCCESS);
+	KUNIT_EXPECT_EQ_MSG(test, wc.wr_id, 0xa,
+			    "the SEND completed another receive of the SRQ");
+	KUNIT_EXPECT_EQ(test, wc.byte_len, len);
+	lb_expect_mem(lb, t, tmodel, "first receive of the SRQ");
+	lb_expect_mem(lb, r, rmodel, "second receive of the SRQ");
+	KUNIT_EXPECT_EQ_MSG(test, ib_poll_cq(lb->rcq, 1, &wc), 0,
+			    "a second receive completed");
+}
+
+/*
  * On UC, a shortage drops the message: an RDMA WRITE with immediate of
  * one packet through the 40 entries, while the table cannot be had,
  * writes nothing and consumes no receive; the next one, shorter, lands
@@ -602,11 +714,11 @@ static struct ib_ah *lb_fault_ah(struct lb *lb)
 static void armed_uc_write_dropped(struct kunit *test)
 {
 	struct lb *lb = test->priv;
-	struct ib_recv_wr rwr = { .wr_id = 0xc0 };
+	struct ib_recv_wr rwr = { .wr_id = 0xc0, .num_sge = 1 };
 	u32 pieces[FAULT_ENTRIES][2], len[2];
+	struct ib_sge sge, rsge;
 	struct ib_rdma_wr wr;
-	struct ib_sge sge;
-	struct lb_buf *t, *s;
+	struct lb_buf *t, *s, *g;
 	struct ib_mr *mr;
 	struct ib_wc wc;
 	u8 *model;
@@ -616,7 +728,7 @@ static void armed_uc_write_dropped(struct kunit *test)
 	lb_require_strict(lb, "A6 (nothing written by the dropped packet)");
 	model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, model);
-	lb_fault_pair(lb, IB_QPT_UC);
+	lb_fault_pair(lb, IB_QPT_UC, NULL);
 	t = lb_buf(lb, LB_MEM, LB_CANARY);
 	s = lb_buf(lb, LB_MEM, 0);
 	lb_pattern(lb, s, 37);
@@ -629,6 +741,10 @@ static void armed_uc_write_dropped(struct kunit *test)
 	lb_model(model, t->cpu, LB_MEM, s->cpu + 4096, len[1],
 		 (const u32 (*)[2])pieces, FAULT_ENTRIES);
 
+	/* a receive for the immediate data; nothing lands in its buffer */
+	g = lb_buf(lb, 64, LB_CANARY);
+	rsge = (struct ib_sge){ g->dma, g->len, lb->pd->local_dma_lkey };
+	rwr.sg_list = &rsge;
 	KUNIT_ASSERT_EQ(test, ib_post_recv(lb->extra[1], &rwr, NULL), 0);
 	for (i = 0; i < 2; i++) {
 		sge = (struct ib_sge){ s->dma + 4096 * i, len[i],
@@ -681,7 +797,7 @@ static void armed_ud_send_dropped(struct kunit *test)
 	lb_require_strict(lb, "A6 (nothing written by the dropped packet)");
 	model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, model);
-	lb_fault_pair(lb, IB_QPT_UD);
+	lb_fault_pair(lb, IB_QPT_UD, NULL);
 	ah = lb_fault_ah(lb);
 	g = lb_buf(lb, 64, LB_CANARY);
 	t = lb_buf(lb, LB_MEM, LB_CANARY);
@@ -895,6 +1011,7 @@ static struct kunit_case lb_fault_cases[] = {
 	KUNIT_CASE(armed_read_first_packet),	/* no rule: rxe's RNR NAK */
 	KUNIT_CASE(armed_read_middle_packet),	/* no rule: rxe's RNR NAK */
 	KUNIT_CASE(armed_send_middle_packet),	/* no rule: rxe's RNR NAK */
+	KUNIT_CASE(armed_send_srq),		/* no rule: rxe's RNR NAK */
 	KUNIT_CASE(armed_uc_write_dropped),	/* strict: A6 */
 	KUNIT_CASE(armed_ud_send_dropped),	/* strict: A6 */
 	KUNIT_CASE(armed_send_gather),		/* no rule: rxe's gather */
