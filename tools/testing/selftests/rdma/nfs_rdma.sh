@@ -7,8 +7,10 @@
 # through SG_GAPS MRs, with =N through page-list MRs as on stock rxe;
 # ULP_NFS_PASSES (default "4:on 3:on 4:off") picks NFS versions and modes.
 # fio verifies every block it wrote (O_DIRECT and buffered), gappy O_DIRECT
-# iovecs are checked byte for byte, and the files read through the mount
-# after dropping caches are those the server holds.
+# iovecs are checked byte for byte, the files read through the mount
+# after dropping caches are those the server holds, and after the I/O the
+# MRs the client holds (rdma resource, comm [rpcrdma]) are of the mode's
+# kind: SG_GAPS, some of them mapped (on), or page-list MRs (off).
 
 DIR=$(dirname "$0")
 . "$DIR/../kselftest/ktap_helpers.sh"
@@ -20,8 +22,8 @@ rxe_require ip rdma fio python3 timeout rpcbind rpc.nfsd rpc.mountd exportfs mou
 [ "$(id -u)" = 0 ] || { ktap_skip_all "needs root"; exit "$KSFT_SKIP"; }
 [ -e /proc/filesystems ] && grep -qw nfsd /proc/filesystems ||
 	{ ktap_skip_all "no nfsd in this kernel"; exit "$KSFT_SKIP"; }
-# ULP_NFS_PASSES: VERSION:MODE pairs, MODE the value of
-# rdma_rxe.sg_gaps_reg (on, off)
+# ULP_NFS_PASSES: VERSION:MODE pairs, MODE rxe's (on, gaps, off: see
+# ulp_rxe_mode)
 passes=
 for p in ${ULP_NFS_PASSES:-4:on 3:on 4:off}; do
 	passes+="nfs$p "

@@ -6,8 +6,10 @@
 # rdma_rxe.sg_gaps_reg=Y the client registers its RDMA read/write buffers
 # through SG_GAPS MRs, with =N through page-list MRs as on stock rxe;
 # ULP_MODES (default "on off") picks them.  fio verifies every block it
-# wrote, gappy O_DIRECT iovecs are checked byte for byte, and the files
-# read through the mount after dropping caches are those the server holds.
+# wrote, gappy O_DIRECT iovecs are checked byte for byte, the files read
+# through the mount after dropping caches are those the server holds, and
+# after the I/O the MRs cifs holds (rdma resource, comm [cifs]) are of the
+# mode's kind: SG_GAPS, some of them mapped (on), or page-list MRs (off).
 
 DIR=$(dirname "$0")
 . "$DIR/../kselftest/ktap_helpers.sh"

@@ -6,24 +6,34 @@
 # rxe_lib.sh.
 #
 # A test picks
-#   the registration rxe offers:  ulp_rxe_mode on|off  (rdma_rxe.sg_gaps_reg,
-#                                 read when the device is added)
-#   the transport:                ulp_attach iser|srp|nfs4|nfs3, ulp_detach
+#   the registration rxe offers:  ulp_rxe_mode on|gaps|off  (rdma_rxe's
+#                                 sg_gaps_reg and indirect_reg, read when
+#                                 the device is added)
+#   the transport:                ulp_attach iser|srp|nfs4|nfs3|smb, ulp_detach
 #   the I/O:                      ulp_fio NAME FIO-OPTIONS...  (verify on)
 #                                 ulp_gappy NAME [ulp_io.py gappy options]
 #                                 ulp_sgio       (SG_IO, byte-granular buffers)
-# and checks the path the ULP took with ulp_virt_boundary, ulp_expect_mrs and
-# the block layer's requests per I/O that ulp_gappy reports.
+# and checks the path the ULP took with ulp_virt_boundary, ulp_policy_mrs,
+# the ULPs' registration counters, the block layer's requests per I/O that
+# ulp_gappy reports, and for NFS and SMB Direct the kind of the MRs the
+# client holds after the I/O (ulp_fs_path).
 #
 # ulp_attach sets ULP_BLK (sdX), ULP_SG (/dev/sgN) for the SCSI transports
 # and ULP_FILE (a file on the mount) for NFS.  ulp_cleanup undoes whatever
-# is still set up and restores the module parameter; call it on EXIT.
+# is still set up and restores the module parameters; call it on EXIT.
 
 ULP_DIR=$(dirname "${BASH_SOURCE[0]}")
 ULP_IO="/usr/bin/python3 $ULP_DIR/ulp_io.py"
 ULP_CFG=/sys/kernel/config/target
 ULP_PARAM=/sys/module/rdma_rxe/parameters/sg_gaps_reg
 ULP_PARAM_SAVED=
+ULP_PARAM_IND=/sys/module/rdma_rxe/parameters/indirect_reg
+ULP_PARAM_IND_SAVED=
+# rxe's registration limits (rxe_param.h, rxe_indirect.h): the entries of a
+# page-list or SG_GAPS MR (max_fast_reg_page_list_len) and of an indirect
+# MR (max_indirect_reg_list_len); they size the ULPs' fallback MRs
+ULP_RXE_FRMR_LEN=512
+ULP_RXE_IND_LEN=65536
 ULP_TRANSPORT=
 ULP_BLK=
 ULP_SG=
@@ -60,29 +70,47 @@ ULP_SERVER_DIR=		# the server's copy of the files on ULP_MNT
 ULP_PIDS=()		# daemons this harness started, ended by PID
 ULP_ISCSID=		# the iscsid among them
 ULP_ISER_POLICY=auto	# ib_iser reg_policy of the pass (module parameter)
-ULP_MODE=		# rxe's mode of the pass: on|off
+ULP_ISER_REG=Y		# ib_iser always_register of the pass (N: +noreg)
+ULP_MODE=		# rxe's mode of the pass: on|gaps|off
 ULP_DPL=0		# registrations of the last counted I/O: page list,
 ULP_DFB=0		# and fallback (iSER and SRP counters),
+ULP_DDMA=0		# the local DMA lkey (iSER),
 ULP_DMM=0		# several MRs (SRP),
 ULP_DCMD=0		# and at the SRP target: commands with data
 ULP_DBUF=0		# and the data buffers (RDMA transfers) they took
 
-# ulp_rxe_mode on|off|stock: (re)create RXE_DEV with
-# rdma_rxe.sg_gaps_reg=Y|N, or as a kernel without that parameter creates
-# it (stock, for the benchmarks of the unpatched kernel).  Only a device
-# this test created can be re-created.
+# ulp_rxe_mode on|gaps|off|stock: (re)create RXE_DEV offering indirect and
+# SG_GAPS MRs (on: rdma_rxe.sg_gaps_reg=Y, indirect_reg=Y), SG_GAPS MRs
+# only, as mlx5 does (gaps: sg_gaps_reg=Y, indirect_reg=N), or page-list
+# MRs only, as stock rxe (off: sg_gaps_reg=N; indirect_reg is then not
+# read and left as it is); or as a kernel without those parameters
+# creates it (stock, for the benchmarks of the unpatched kernel).  Only a
+# device this test created can be re-created.
 ulp_rxe_mode()
 {
-	local want=Y
+	local want=Y ind=
 
-	if [ "$1" = stock ]; then
+	case $1 in
+	stock)
 		rxe_cleanup
 		rxe_netdev_up && rxe_dev_up
-		return
-	fi
-	[ "$1" = off ] && want=N
+		return ;;
+	on) ind=Y ;;
+	gaps) ind=N ;;
+	off) want=N ;;
+	*) ktap_print_msg "unknown rxe mode $1"; return 1 ;;
+	esac
 	[ -w "$ULP_PARAM" ] || { ktap_print_msg "no $ULP_PARAM"; return 1; }
+	if [ -n "$ind" ] && [ ! -w "$ULP_PARAM_IND" ]; then
+		[ "$ind" = Y ] ||
+			{ ktap_print_msg "no $ULP_PARAM_IND"; return 1; }
+		# a kernel from before indirect_reg: sg_gaps_reg=Y offers both
+		ind=
+	fi
 	[ -n "$ULP_PARAM_SAVED" ] || ULP_PARAM_SAVED=$(cat "$ULP_PARAM")
+	if [ -n "$ind" ] && [ -z "$ULP_PARAM_IND_SAVED" ]; then
+		ULP_PARAM_IND_SAVED=$(cat "$ULP_PARAM_IND")
+	fi
 	rxe_cleanup
 	if rdma link show "$RXE_DEV/1" >/dev/null 2>&1; then
 		ktap_print_msg "$RXE_DEV exists and was not created by this test:" \
@@ -90,7 +118,17 @@ ulp_rxe_mode()
 		return 1
 	fi
 	echo "$want" > "$ULP_PARAM" || return 1
+	if [ -n "$ind" ]; then
+		echo "$ind" > "$ULP_PARAM_IND" || return 1
+	fi
 	rxe_netdev_up && rxe_dev_up
+}
+
+# ulp_mode_offer MODE: true when rxe in MODE offers a ULP an MR that maps
+# any list (on: indirect and SG_GAPS; gaps: SG_GAPS only).
+ulp_mode_offer()
+{
+	[ "$1" = on ] || [ "$1" = gaps ]
 }
 
 # ulp_require_configfs: skip the whole test without LIO's configfs.
@@ -101,32 +139,31 @@ ulp_require_configfs()
 	exit "$KSFT_SKIP"
 }
 
-# ulp_expect_mrs on|off: while attached, the ULP's MRs are SG_GAPS MRs
-# (on) or none of them is (off).
-ulp_expect_mrs()
-{
-	ulp_mr_count || return 1
-	if [ "$1" = on ]; then
-		[ "$ULP_MR_GAPS" -gt 0 ]
-	else
-		[ "$ULP_MR_GAPS" = 0 ] && [ "$ULP_MR_ALL" -gt 0 ]
-	fi
-}
-
-# ulp_mr_count: the MRs on RXE_DEV (ULP_MR_ALL), of them SG_GAPS
-# (ULP_MR_GAPS) and indirect (ULP_MR_IND) ones, and who holds them.
+# ulp_mr_count [HOLDER]: the MRs on RXE_DEV (ULP_MR_ALL), of them SG_GAPS
+# (ULP_MR_GAPS) and indirect (ULP_MR_IND) ones, of those the ones a map
+# has staged a list in (ULP_MR_MAPPED: they have registered data; rxe
+# keeps the last staged list after invalidation), and who holds them.
+# With HOLDER, only the MRs of that kernel module: rdma shows a kernel
+# ULP's MR as "comm [MODULE]", MODULE the one that allocated its PD.
 ulp_mr_count()
 {
-	local out other
+	local out other what="MRs on $RXE_DEV"
 
 	out=$(rdma -dd resource show mr dev "$RXE_DEV") ||
 		{ ktap_print_msg "rdma resource show mr failed"; return 1; }
+	if [ -n "${1:-}" ]; then
+		out=$(grep -F "comm [$1]" <<<"$out")
+		what="MRs of [$1] on $RXE_DEV"
+	fi
 	ULP_MR_ALL=$(grep -c . <<<"$out")
 	ULP_MR_GAPS=$(grep -c 'kind sg_gaps' <<<"$out")
 	ULP_MR_IND=$(grep -c 'kind indirect' <<<"$out")
+	ULP_MR_MAPPED=$(grep -E 'kind (sg_gaps|indirect)' <<<"$out" |
+		grep -cE 'staged_entries [1-9]')
 	other=$((ULP_MR_ALL - ULP_MR_GAPS - ULP_MR_IND))
-	ktap_print_msg "MRs on $RXE_DEV: $ULP_MR_GAPS SG_GAPS, $ULP_MR_IND indirect," \
-		"$other other ($(grep -o 'comm \[[^]]*\]' <<<"$out" |
+	ktap_print_msg "$what: $ULP_MR_GAPS SG_GAPS, $ULP_MR_IND indirect" \
+		"($ULP_MR_MAPPED of them mapped), $other other" \
+		"($(grep -o 'comm \[[^]]*\]' <<<"$out" |
 			sort | uniq -c | tr -s ' \n' ' '))"
 }
 
@@ -251,24 +288,30 @@ ulp_iser_attach()
 {
 	local tpg=$ULP_CFG/iscsi/$ULP_IQN/tpgt_1 found _
 	local pol=/sys/module/ib_iser/parameters/reg_policy
+	local reg=/sys/module/ib_iser/parameters/always_register
+	local params=(reg_policy="$ULP_ISER_POLICY" always_register="$ULP_ISER_REG")
 
-	# ib_iser reads reg_policy (read-only) when it is loaded; iscsid
-	# knows the transport it registered, so it goes first.  The policy
-	# "stock" is an unpatched kernel's ib_iser, which has none.
+	# ib_iser reads reg_policy and always_register (both read-only) when
+	# it is loaded; iscsid knows the transport it registered, so it goes
+	# first.  The policy "stock" is an unpatched kernel's ib_iser, which
+	# has no reg_policy.
 	if [ "$ULP_ISER_POLICY" = stock ]; then
 		modprobe ib_iser || return 1
-	elif [ "$(cat $pol 2>/dev/null)" != "$ULP_ISER_POLICY" ]; then
+	elif [ "$(cat $pol 2>/dev/null)" != "$ULP_ISER_POLICY" ] ||
+		[ "$(cat $reg 2>/dev/null)" != "$ULP_ISER_REG" ]; then
 		if [ -n "$ULP_ISCSID" ]; then
 			kill "$ULP_ISCSID" 2>/dev/null && wait "$ULP_ISCSID" 2>/dev/null
 			ULP_ISCSID=
 		fi
 		modprobe -r ib_iser 2>/dev/null
-		modprobe ib_iser reg_policy="$ULP_ISER_POLICY" ||
-		{
-			ktap_print_msg "modprobe ib_iser reg_policy=$ULP_ISER_POLICY failed"
+		modprobe ib_iser "${params[@]}" ||
+			{ ktap_print_msg "modprobe ib_iser ${params[*]} failed"; return 1; }
+		if [ "$(cat $pol)" != "$ULP_ISER_POLICY" ] ||
+			[ "$(cat $reg)" != "$ULP_ISER_REG" ]; then
+			ktap_print_msg "ib_iser still loaded with reg_policy" \
+				"$(cat $pol), always_register $(cat $reg)"
 			return 1
-		}
-		[ "$(cat $pol)" = "$ULP_ISER_POLICY" ] || return 1
+		fi
 	fi
 	ulp_rd_create || return 1
 	mkdir -p "$tpg/lun/lun_0" "$tpg/np/$RXE_ADDR:3260" || return 1
@@ -705,14 +748,20 @@ ulp_cleanup()
 	mountpoint -q /etc/iscsi && umount /etc/iscsi
 	[ -w /sys/module/ib_srp/parameters/reg_policy ] &&
 		echo auto > /sys/module/ib_srp/parameters/reg_policy
-	# ib_iser with another reg_policy than its default: unload it
-	[ "$(cat /sys/module/ib_iser/parameters/reg_policy 2>/dev/null)" != auto ] &&
+	# ib_iser with another reg_policy or always_register than its
+	# defaults: unload it
+	if [ "$(cat /sys/module/ib_iser/parameters/reg_policy 2>/dev/null)" != auto ] ||
+		[ "$(cat /sys/module/ib_iser/parameters/always_register 2>/dev/null)" = N ]; then
 		modprobe -r ib_iser 2>/dev/null
+	fi
 	mountpoint -q /proc/fs/nfsd && umount /proc/fs/nfsd
 	ulp_rd_remove 2>/dev/null
 	rxe_cleanup
 	[ -n "$ULP_PARAM_SAVED" ] && echo "$ULP_PARAM_SAVED" > "$ULP_PARAM"
+	[ -n "$ULP_PARAM_IND_SAVED" ] &&
+		echo "$ULP_PARAM_IND_SAVED" > "$ULP_PARAM_IND"
 	ULP_PARAM_SAVED=
+	ULP_PARAM_IND_SAVED=
 	return 0
 }
 
@@ -751,13 +800,18 @@ ulp_begin()
 # ulp_label MODE TRANSPORT: how the tests of a pass are named.
 ulp_label()
 {
-	if [ "$2" = iser ]; then
-		echo "sg_gaps_reg $1, reg_policy $ULP_ISER_POLICY: $2"
-	elif [ "$2" = srp ]; then
-		echo "sg_gaps_reg $1, reg_policy $ULP_SRP_POLICY: $2"
-	else
-		echo "sg_gaps_reg $1: $2"
-	fi
+	local l="sg_gaps_reg $1"
+
+	[ "$1" = gaps ] && l="sg_gaps_reg on, indirect_reg off"
+	case $2 in
+	iser)
+		l+=", reg_policy $ULP_ISER_POLICY"
+		[ "$ULP_ISER_REG" = N ] && l+=", always_register N"
+		;;
+	srp)
+		l+=", reg_policy $ULP_SRP_POLICY" ;;
+	esac
+	echo "$l: $2"
 }
 
 # ulp_end MODE: detach, and no MR is left on the device (one KTAP test).
@@ -796,34 +850,54 @@ ulp_iser_stats()
 	done
 }
 
-# ulp_iser_count CMD...: run CMD, and set ULP_DPL and ULP_DFB to the
-# commands it registered through a page list and through the fallback.
+# ulp_iser_count CMD...: run CMD, and set ULP_DPL, ULP_DFB and ULP_DDMA to
+# the commands it registered through a page list, through the fallback and
+# the buffers it sent with the local DMA lkey.
 ulp_iser_count()
 {
-	local pl fb rc
+	local pl fb dma rc
 
 	ulp_iser_stats || { ktap_print_msg "no iSER registration counters"; return 1; }
 	pl=${ULP_REG[reg_page_list]} fb=${ULP_REG[reg_fallback]}
+	dma=${ULP_REG[reg_dma_lkey]}
 	"$@"
 	rc=$?
 	ulp_iser_stats || { ktap_print_msg "no iSER registration counters"; return 1; }
 	ULP_DPL=$((ULP_REG[reg_page_list] - pl))
 	ULP_DFB=$((ULP_REG[reg_fallback] - fb))
-	ktap_print_msg "registered: $ULP_DPL through a page list, $ULP_DFB through the fallback MR"
+	ULP_DDMA=$((ULP_REG[reg_dma_lkey] - dma))
+	ktap_print_msg "registered: $ULP_DPL through a page list," \
+		"$ULP_DFB through the fallback MR; $ULP_DDMA with the local DMA lkey"
 	return $rc
 }
 
 # ulp_iser_expect aligned|gappy N: the last counted I/O, N commands at
-# least, took the path of the pass's policy and rxe mode.
+# least, took the path of the pass's policy and rxe mode.  With
+# always_register=N every buffer of one DMA element (each 4 KiB
+# page-aligned one, read or write) goes with the local DMA lkey under any
+# policy; with it (the default) only writes sent whole as immediate data
+# do, and the reads take an MR.  Where rxe offers an MR that maps any list
+# (on: indirect, gaps: SG_GAPS), auto takes a page list for aligned
+# buffers and the fallback for gappy ones, and always and never take the
+# fallback (on an SG_GAPS-only device both are Linux 6.12's plan, an
+# SG_GAPS MR per command); without the offer every policy takes page
+# lists.
 ulp_iser_expect()
 {
+	if [ "$ULP_ISER_REG" = N ] && [ "$1" = aligned ]; then
+		[ "$ULP_DPL" = 0 ] && [ "$ULP_DFB" = 0 ] && [ "$ULP_DDMA" -ge "$2" ]
+		return
+	fi
 	case $ULP_ISER_POLICY:$ULP_MODE:$1 in
-	auto:on:aligned|*:off:*)
+	auto:on:aligned|auto:gaps:aligned|*:off:*)
 		[ "$ULP_DFB" = 0 ] && [ "$ULP_DPL" -ge "$2" ] ;;
-	auto:on:gappy)	# the tool's own aligned I/O takes page lists
+	auto:on:gappy|auto:gaps:gappy)	# the tool's own aligned I/O takes page lists
 		[ "$ULP_DFB" -ge "$2" ] ;;
-	*:on:*)
+	*:on:*|*:gaps:*)
 		[ "$ULP_DPL" = 0 ] && [ "$ULP_DFB" -ge "$2" ] ;;
+	*)
+		ktap_print_msg "no expectation for reg_policy $ULP_ISER_POLICY, rxe mode $ULP_MODE"
+		return 1 ;;
 	esac
 }
 
@@ -836,21 +910,30 @@ ulp_iser_io()
 	ulp_iser_count "$@" && ulp_iser_expect "$k" "$n"
 }
 
-# ulp_policy_mrs POLICY: the MR kinds of a ULP's reg_policy: auto keeps
-# page-list MRs next to indirect ones; always has only indirect MRs; never
-# those of Linux 6.12 (SG_GAPS with rxe's offer, page lists without).
+# ulp_policy_mrs POLICY: the MRs on RXE_DEV, all of them the ULP's, are
+# those of its reg_policy in the pass's rxe mode.  Where rxe offers an MR
+# that maps any list, auto gives each command (an iSER descriptor, a slot
+# of each SRP pool) a page-list MR and a fallback MR, indirect (on) or
+# SG_GAPS (gaps): exactly half of them are fallback MRs; always has
+# fallback MRs only; never has SG_GAPS MRs only (Linux 6.12), and so has
+# always on an SG_GAPS-only device.  Without the offer (off) every policy
+# has page-list MRs only.
 ulp_policy_mrs()
 {
-	local ind gaps
+	local ind gaps all
 
 	ulp_mr_count || return 1
-	ind=$ULP_MR_IND gaps=$ULP_MR_GAPS
+	ind=$ULP_MR_IND gaps=$ULP_MR_GAPS all=$ULP_MR_ALL
+	[ "$all" -gt 0 ] || return 1
 	case $1:$ULP_MODE in
-	auto:on) [ "$ind" -gt 0 ] && [ "$gaps" = 0 ] &&
-		[ "$ULP_MR_ALL" -gt "$ind" ] ;;
-	always:on) [ "$ind" -gt 0 ] && [ "$gaps" = 0 ] ;;
-	never:on) [ "$gaps" -gt 0 ] && [ "$ind" = 0 ] ;;
+	auto:on) [ "$gaps" = 0 ] && [ $((2 * ind)) = "$all" ] ;;
+	auto:gaps) [ "$ind" = 0 ] && [ $((2 * gaps)) = "$all" ] ;;
+	always:on) [ "$gaps" = 0 ] && [ "$ind" = "$all" ] ;;
+	never:on|*:gaps) [ "$ind" = 0 ] && [ "$gaps" = "$all" ] ;;
 	*:off) [ "$gaps" = 0 ] && [ "$ind" = 0 ] ;;
+	*)
+		ktap_print_msg "no expectation for reg_policy $1, rxe mode $ULP_MODE"
+		return 1 ;;
 	esac
 }
 
@@ -903,7 +986,10 @@ ulp_srp_count()
 # ulp_srp_expect aligned|gappy|big N: the last counted I/O, N commands at
 # least, took the path of the pass's policy and rxe mode: one RDMA
 # transfer per command at the target, but for the big (4 MiB) commands of
-# the stock path, which take several MRs.
+# the stock path, which take several MRs.  As for iSER: where rxe offers
+# an MR that maps any list (on, gaps), auto takes a page list for aligned
+# buffers and the fallback for gappy ones, always and never the fallback;
+# without the offer, page lists.
 ulp_srp_expect()
 {
 	[ "$ULP_DCMD" -ge "$2" ] || return 1
@@ -915,12 +1001,15 @@ ulp_srp_expect()
 	esac
 	[ "$ULP_DBUF" = "$ULP_DCMD" ] && [ "$ULP_DMM" = 0 ] || return 1
 	case $ULP_SRP_POLICY:$ULP_MODE:$1 in
-	auto:on:gappy)
+	auto:on:gappy|auto:gaps:gappy)
 		[ "$ULP_DFB" -ge "$2" ] ;;
-	auto:on:*|*:off:*)
+	auto:on:*|auto:gaps:*|*:off:*)
 		[ "$ULP_DFB" = 0 ] && [ "$ULP_DPL" -ge "$2" ] ;;
-	*:on:*)
+	*:on:*|*:gaps:*)
 		[ "$ULP_DPL" = 0 ] && [ "$ULP_DFB" -ge "$2" ] ;;
+	*)
+		ktap_print_msg "no expectation for reg_policy $ULP_SRP_POLICY, rxe mode $ULP_MODE"
+		return 1 ;;
 	esac
 }
 
@@ -934,7 +1023,10 @@ ulp_srp_io()
 }
 
 # ulp_srp_counters: the host's counters: no failed fallback registration
-# and never out of MRs.
+# and never out of MRs.  In a pass where rxe offers an MR that maps any
+# list (ULP_MODE on or gaps), every command of the pass took one MR (a
+# page list, a fallback MR, or under never one SG_GAPS MR) and one RDMA
+# transfer at the target.
 ulp_srp_counters()
 {
 	local n
@@ -944,27 +1036,56 @@ ulp_srp_counters()
 		ktap_print_msg "$n: ${ULP_REG[$n]}"
 	done
 	[ "${ULP_REG[reg_fallback_errors]}" = 0 ] &&
-		[ "${ULP_REG[reg_out_of_mrs]}" = 0 ]
+		[ "${ULP_REG[reg_out_of_mrs]}" = 0 ] || return 1
+	ulp_mode_offer "$ULP_MODE" || return 0
+	[ "${ULP_REG[reg_multi_mr]}" = 0 ] &&
+		[ "${ULP_REG[data_bufs]}" = "${ULP_REG[data_cmds]}" ]
+}
+
+# ulp_min N...: the least of the numbers.
+ulp_min()
+{
+	local m=$1 n
+
+	for n in "$@"; do
+		[ "$n" -lt "$m" ] && m=$n
+	done
+	echo "$m"
 }
 
 # ulp_srp_path: the reg_policy in effect for the target port, its queue
-# limits and the SCSI host's sg_tablesize.  auto and always: no
-# virt_boundary, segments up to the 2 GiB of an indirect MR's entry, and
-# sg_tablesize the fallback MR's entries; never: Linux 6.12's limits but
+# limits and the SCSI host's sg_tablesize.  auto and always where rxe
+# offers an MR that maps any list: no virt_boundary, and sg_tablesize the
+# fallback MR's entries (an indirect MR's with the offer on, an SG_GAPS
+# MR's, max_fast_reg_page_list_len, on an SG_GAPS-only device), at most
+# one per sector of the host's max_sectors and SG_MAX_SEGMENTS (2048);
+# segments up to the 2 GiB of an indirect MR's entry, or the device's DMA
+# segment limit (rxe: 4 GiB - 1) for SG_GAPS MRs.  never: Linux 6.12's
+# limits (cmd_sg_entries, 12, with the default login and rxe's offer) but
 # that a virt_boundary comes without a segment limit.
 ulp_srp_path()
 {
-	local q=/sys/block/$ULP_BLK/queue eff mss tbl
+	local q=/sys/block/$ULP_BLK/queue eff mss tbl kb fb
 
 	eff=$(cat "$ULP_SRP_HOST/reg_policy") || return 1
 	mss=$(cat "$q/max_segment_size") || return 1
 	tbl=$(cat "$ULP_SRP_HOST/sg_tablesize") || return 1
+	kb=$(cat "$q/max_hw_sectors_kb") || return 1
 	ktap_print_msg "reg_policy $eff, sg_tablesize $tbl"
 	case $ULP_SRP_POLICY:$ULP_MODE in
 	auto:on|always:on)
+		fb=$(ulp_min "$ULP_RXE_IND_LEN" $((kb * 2)) 2048)
+		ktap_print_msg "expected: reg_policy $ULP_SRP_POLICY indirect," \
+			"sg_tablesize $fb, max_segment_size 2147483648"
 		[ "$eff" = "$ULP_SRP_POLICY indirect" ] &&
-			[ "$mss" = 2147483648 ] && [ "$tbl" -ge 256 ] ;;
-	*:on)
+			[ "$mss" = 2147483648 ] && [ "$tbl" = "$fb" ] ;;
+	auto:gaps|always:gaps)
+		fb=$(ulp_min "$ULP_RXE_FRMR_LEN" $((kb * 2)) 2048)
+		ktap_print_msg "expected: reg_policy $ULP_SRP_POLICY sg_gaps," \
+			"sg_tablesize $fb, max_segment_size 4294967295"
+		[ "$eff" = "$ULP_SRP_POLICY sg_gaps" ] &&
+			[ "$mss" = 4294967295 ] && [ "$tbl" = "$fb" ] ;;
+	*:on|*:gaps)
 		[ "$eff" = never ] && [ "$mss" = 4294967295 ] && [ "$tbl" = 12 ] ;;
 	*)
 		[ "$eff" = never ] && [ "$mss" = 4294967295 ] ;;
@@ -996,50 +1117,94 @@ ulp_iser_no_fallback_errors()
 	[ "${ULP_REG[reg_fallback_errors]}" = 0 ]
 }
 
-# ulp_scsi_path MODE: the queue limits and MRs of the path the ULP chose.
+# ulp_iser_path: ib_iser loaded with the pass's parameters, the disk's
+# max_segments (the SCSI host's sg_tablesize) and the MRs of the pass.
+# Where commands may take the fallback MR (auto where rxe offers an MR
+# that maps any list, always with indirect MRs) sg_tablesize is the
+# entries of a fallback MR (an indirect MR's, or on an SG_GAPS-only device
+# an SG_GAPS MR's, max_fast_reg_page_list_len), at most one per sector of
+# ib_iser's max_sectors and 4096; else Linux 6.12's: the 4 KiB pages of
+# the largest command, at most a page list's (less one for a misaligned
+# start without SG_GAPS).  The SCSI midlayer caps it at SG_MAX_SEGMENTS.
+ulp_iser_path()
+{
+	local p=/sys/module/ib_iser/parameters seg ms fb want
+
+	if [ "$(cat $p/reg_policy)" != "$ULP_ISER_POLICY" ] ||
+		[ "$(cat $p/always_register)" != "$ULP_ISER_REG" ]; then
+		ktap_print_msg "ib_iser has reg_policy $(cat $p/reg_policy)," \
+			"always_register $(cat $p/always_register)"
+		return 1
+	fi
+	ms=$(cat $p/max_sectors) || return 1
+	seg=$(cat "/sys/block/$ULP_BLK/queue/max_segments") || return 1
+	case $ULP_ISER_POLICY:$ULP_MODE in
+	auto:on|always:on) fb=$ULP_RXE_IND_LEN ;;
+	auto:gaps) fb=$ULP_RXE_FRMR_LEN ;;
+	esac
+	if [ -n "$fb" ]; then
+		want=$(ulp_min "$fb" "$ms" 4096)
+	elif ulp_mode_offer "$ULP_MODE"; then
+		want=$(ulp_min $(((ms + 7) / 8)) 4096 "$ULP_RXE_FRMR_LEN")
+	else
+		want=$(ulp_min $(((ms + 7) / 8)) 4096 $((ULP_RXE_FRMR_LEN - 1)))
+	fi
+	want=$(ulp_min "$want" 2048)
+	ktap_print_msg "expected: max_segments $want"
+	[ "$seg" = "$want" ] && ulp_policy_mrs "$ULP_ISER_POLICY"
+}
+
+# ulp_scsi_path MODE: the queue limits and MRs of the path the ULP chose:
+# no virt_boundary where rxe offers an MR that maps any list (under every
+# policy: never takes SG_GAPS MRs), else Linux 6.12's 4 KiB one; then
+# those of the transport.
 ulp_scsi_path()
 {
-	local q=/sys/block/$ULP_BLK/queue vb
+	local q=/sys/block/$ULP_BLK/queue vb want=4095
 
 	vb=$(ulp_virt_boundary) || return 1
 	ktap_print_msg "$ULP_BLK: virt_boundary_mask $vb," \
 		"max_segments $(cat $q/max_segments)," \
 		"max_segment_size $(cat $q/max_segment_size)," \
 		"max_sectors_kb $(cat $q/max_sectors_kb)"
+	ulp_mode_offer "$1" && want=0
+	if [ "$vb" != "$want" ]; then
+		ktap_print_msg "expected: virt_boundary_mask $want"
+		return 1
+	fi
 	if [ "$ULP_TRANSPORT" = iser ]; then
-		if [ "$1" = on ]; then [ "$vb" = 0 ]; else [ "$vb" != 0 ]; fi &&
-			ulp_policy_mrs "$ULP_ISER_POLICY"
-	elif [ "$ULP_TRANSPORT" = srp ]; then
-		if [ "$1" = on ]; then [ "$vb" = 0 ]; else [ "$vb" != 0 ]; fi &&
-			ulp_srp_path
-	elif [ "$1" = on ]; then
-		[ "$vb" = 0 ] && ulp_expect_mrs on
+		ulp_iser_path
 	else
-		[ "$vb" != 0 ] && ulp_expect_mrs off
+		ulp_srp_path
 	fi
 }
 
 # ulp_gappy_path MODE: 16 gappy O_DIRECT I/Os, each 16 iovecs that start
-# 512 bytes into a page, data checked.  Each iovec spans two pages, so an
-# I/O has at most 32 segments: with SG_GAPS it becomes one block-layer
-# request (or as many as the ULP's max_segments needs, when that is below
-# 32); without SG_GAPS the virt_boundary splits it at every iovec.
+# 512 bytes into a page, data checked.  Each iovec spans two pages (one
+# segment where they are contiguous), so an I/O has 16 to 32 segments.
+# Where rxe offers an MR that maps any list there is no virt_boundary and
+# one MR takes a whole request: an I/O is exactly one block-layer request
+# wherever max_segments holds 32 segments, else it needs from 16 to 32
+# segments' worth of requests (SRP's never, sg_tablesize 12: 2 or 3).
+# Without the offer the 4 KiB virt_boundary splits it at every iovec and
+# nowhere else: exactly 16.  A file (NFS, SMB) has no block-layer
+# counters: ulp_fs_path checks which MRs carried its data.
 ulp_gappy_path()
 {
-	local k=16 segs=32 max want
+	local k=16 segs=32 max lo hi
 
 	ulp_gappy gappy --ios 16 --iovecs $k || return 1
-	[ -n "$ULP_RPW" ] || return 0	# a file: no block-layer counters
+	[ -n "$ULP_RPW" ] || return 0
 	max=$(cat "/sys/block/$ULP_BLK/queue/max_segments") || return 1
-	ktap_print_msg "requests per gappy I/O: write $ULP_RPW, read $ULP_RPR (max_segments $max)"
-	if [ "$1" = on ]; then
-		want=$(((segs + max - 1) / max))
-		awk -v w="$ULP_RPW" -v r="$ULP_RPR" -v n="$want" \
-			'BEGIN { exit !(w <= n && r <= n) }'
+	if ulp_mode_offer "$1"; then
+		lo=$(((k + max - 1) / max)) hi=$(((segs + max - 1) / max))
 	else
-		awk -v w="$ULP_RPW" -v r="$ULP_RPR" -v k=$k \
-			'BEGIN { exit !(w >= k && r >= k) }'
+		lo=$k hi=$k
 	fi
+	ktap_print_msg "requests per gappy I/O: write $ULP_RPW, read $ULP_RPR" \
+		"(max_segments $max; expected $lo$([ "$hi" = "$lo" ] || echo " to $hi"))"
+	awk -v w="$ULP_RPW" -v r="$ULP_RPR" -v lo="$lo" -v hi="$hi" \
+		'BEGIN { exit !(w >= lo && w <= hi && r >= lo && r <= hi) }'
 }
 
 ULP_SCSI_CASES=8
@@ -1091,17 +1256,56 @@ ulp_run_scsi()
 	ulp_end "$m"
 }
 
-# ulp_fs_path MODE: the mount runs over RDMA and the ULP's MRs are those
-# of MODE.
-ulp_fs_path()
+# ulp_fs_is_rdma: the mount runs over RDMA (NFS: proto=rdma on the RDMA
+# port; SMB: SMB Direct).
+ulp_fs_is_rdma()
 {
 	case $ULP_TRANSPORT in
 	nfs*) ulp_nfs_is_rdma ;;
 	smb) ulp_smb_is_rdma ;;
-	esac && ulp_expect_mrs "$1"
+	*) return 1 ;;
+	esac
 }
 
-ULP_FS_CASES=8
+# ulp_fs_holder TRANSPORT: the kernel module whose MRs carry a network
+# filesystem's data, as rdma resource names it: the NFS client's xprtrdma
+# (rpcrdma; knfsd's svcrdma is in the same module, but on rxe it registers
+# no MR: rdma_rw takes MRs only on iWARP, with max_sgl_rd or with
+# ib_core.force_mr, and would take page-list ones, which ulp_fs_path does
+# not let pass with rxe's offer), or SMB Direct in cifs (ksmbd's MRs are
+# [ksmbd]'s).
+ulp_fs_holder()
+{
+	case $1 in
+	nfs*) echo rpcrdma ;;
+	smb) echo cifs ;;
+	esac
+}
+
+# ulp_fs_path MODE: while mounted and after I/O, which MRs carried the
+# data: xprtrdma and SMB Direct allocate IB_MR_TYPE_SG_GAPS MRs where the
+# device sets IBK_SG_GAPS_REG, indirect or not (on, gaps), so every MR the
+# client holds is an SG_GAPS MR and some of them have been mapped; without
+# the offer (off) they are page-list MRs, none of them SG_GAPS or
+# indirect.
+ulp_fs_path()
+{
+	local h
+
+	h=$(ulp_fs_holder "$ULP_TRANSPORT")
+	[ -n "$h" ] && ulp_mr_count "$h" || return 1
+	if [ "$ULP_MR_ALL" = 0 ]; then
+		ktap_print_msg "no MR of [$h] on $RXE_DEV"
+		return 1
+	fi
+	if ulp_mode_offer "$1"; then
+		[ "$ULP_MR_GAPS" = "$ULP_MR_ALL" ] && [ "$ULP_MR_MAPPED" -gt 0 ]
+	else
+		[ "$ULP_MR_GAPS" = 0 ] && [ "$ULP_MR_IND" = 0 ]
+	fi
+}
+
+ULP_FS_CASES=9
 
 # ulp_gappy_breaks TRANSPORT MODE: true for the one known failure of a
 # stock path, which the test leaves out (and says so): without SG_GAPS,
@@ -1118,11 +1322,13 @@ ulp_gappy_breaks()
 ulp_run_fs()
 {
 	local t=$1 m=$2 aio=(--ioengine=libaio --direct=1 --rw=randwrite)
-	local l="sg_gaps_reg $2: $1"
+	local l
 
+	ULP_MODE=$m
+	l=$(ulp_label "$m" "$t")
 	ulp_begin "$m" "$t"
-	ulp_case "$l mount runs over RDMA, MR kinds" \
-		ulp_fs_path "$m"
+	ulp_case "$l mount runs over RDMA" \
+		ulp_fs_is_rdma
 	ulp_case "$l fio verify, O_DIRECT 4k, queue depth 1, buffers 512 bytes into a page" \
 		ulp_fio "$t-4k" "${aio[@]}" --bs=4k --iodepth=1 --iomem_align=512
 	ulp_case "$l fio verify, O_DIRECT 64k, queue depth 8, buffers 512 bytes into a page" \
@@ -1135,40 +1341,48 @@ ulp_run_fs()
 			"(ib_map_mr_sg() maps part of the list, smbd_register_mr()" \
 			"fails and the connection goes down)"
 	else
-		ulp_case "sg_gaps_reg $m: $t gappy O_DIRECT iovecs, bytes checked" \
+		ulp_case "$l gappy O_DIRECT iovecs, bytes checked" \
 			ulp_gappy_path "$m"
 	fi
-	ulp_case "sg_gaps_reg $m: $t files equal on client and server after drop_caches" \
+	ulp_case "$l files equal on client and server after drop_caches" \
 		ulp_checksums
+	ulp_case "$l registration path: kind of the MRs of [$(ulp_fs_holder "$t")] after I/O" \
+		ulp_fs_path "$m"
 	ulp_end "$m"
 }
 
-# ulp_mode_passes TRANSPORT: "TRANSPORT:MODE ..." for each MODE in
-# ULP_MODES (the values of rdma_rxe.sg_gaps_reg to run with; default
-# "on off").
-# ulp_iser_passes: iSER's passes, one per POLICY:MODE word of
-# ULP_ISER_PASSES; by default every policy with rxe's SG_GAPS offer on,
-# and never (Linux 6.12) with it off.
+# The default passes of iSER and SRP: every policy with rxe's offer on
+# (indirect and SG_GAPS MRs), never (Linux 6.12) with it off, and auto on
+# a device that offers SG_GAPS only, as mlx5 does (there always and never
+# both take Linux 6.12's SG_GAPS MR per command); for iSER also auto with
+# always_register=N, where a buffer of one DMA element goes with the local
+# DMA lkey.
+ULP_SCSI_PASSES="auto:on always:on never:on never:off auto:gaps"
+
+# ulp_iser_passes: iSER's passes, one per POLICY[+noreg]:MODE word of
+# ULP_ISER_PASSES (+noreg: ib_iser loaded with always_register=N).
 ulp_iser_passes()
 {
 	local p
 
-	for p in ${ULP_ISER_PASSES:-auto:on always:on never:on never:off}; do
+	for p in ${ULP_ISER_PASSES:-$ULP_SCSI_PASSES auto+noreg:on}; do
 		printf 'iser@%s ' "$p"
 	done
 }
 
 # ulp_srp_passes: SRP's passes, one per POLICY:MODE word of
-# ULP_SRP_PASSES; by default as iSER's.
+# ULP_SRP_PASSES.
 ulp_srp_passes()
 {
 	local p
 
-	for p in ${ULP_SRP_PASSES:-auto:on always:on never:on never:off}; do
+	for p in ${ULP_SRP_PASSES:-$ULP_SCSI_PASSES}; do
 		printf 'srp@%s ' "$p"
 	done
 }
 
+# ulp_mode_passes TRANSPORT: "TRANSPORT:MODE ..." for each MODE in
+# ULP_MODES (rxe's modes to run with, on, gaps or off; default "on off").
 ulp_mode_passes()
 {
 	local m
@@ -1196,12 +1410,16 @@ ulp_main()
 	trap ulp_cleanup EXIT
 	for p in "${passes[@]}"; do
 		t=${p%%:*}
-		# iser@POLICY, srp@POLICY: the ULP's reg_policy for the pass
-		ULP_ISER_POLICY=auto ULP_SRP_POLICY=auto
+		# iser@POLICY, srp@POLICY: the ULP's reg_policy for the pass;
+		# iser@POLICY+noreg: and ib_iser's always_register=N
+		ULP_ISER_POLICY=auto ULP_SRP_POLICY=auto ULP_ISER_REG=Y
 		case $t in
 		iser@*) ULP_ISER_POLICY=${t#*@} t=${t%@*} ;;
 		srp@*) ULP_SRP_POLICY=${t#*@} t=${t%@*} ;;
 		esac
+		if [ "${ULP_ISER_POLICY%+noreg}" != "$ULP_ISER_POLICY" ]; then
+			ULP_ISER_POLICY=${ULP_ISER_POLICY%+noreg} ULP_ISER_REG=N
+		fi
 		case $t in
 		iser|srp) ulp_run_scsi "$t" "${p#*:}" ;;
 		*) ulp_run_fs "$t" "${p#*:}" ;;
