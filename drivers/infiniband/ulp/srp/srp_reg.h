@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
 /*
- * How the SRP initiator registers the data buffer of a command (srp_reg.c).
+ * How the SRP initiator registers the data buffer of a command (ib_srp.c).
  */
 
 #ifndef _SRP_REG_H

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 /*
- * KUnit tests of how the SRP initiator plans a target port's registration
- * (srp_reg.c): the MR pools, sg_tablesize and queue limits for each
- * policy and device, the SCSI host limits they set, which pool a
- * descriptor returns to, and how a command is counted.
+ * KUnit tests of how the SRP initiator plans a target port's registration:
+ * the MR pools, sg_tablesize and queue limits for each policy and device,
+ * the SCSI host limits they set, which pool a descriptor returns to, and
+ * how a command is counted.  ib_srp.c includes this file at its end when
+ * CONFIG_INFINIBAND_SRP_KUNIT_TEST is set, so the suite is built into
+ * ib_srp.
  */
 
 #include <kunit/test.h>
