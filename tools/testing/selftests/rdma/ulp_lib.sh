@@ -286,7 +286,7 @@ ulp_scsi_disk()
 
 ulp_iser_attach()
 {
-	local tpg=$ULP_CFG/iscsi/$ULP_IQN/tpgt_1 found _
+	local tpg=$ULP_CFG/iscsi/$ULP_IQN/tpgt_1
 	local pol=/sys/module/ib_iser/parameters/reg_policy
 	local reg=/sys/module/ib_iser/parameters/always_register
 	local params=(reg_policy="$ULP_ISER_POLICY" always_register="$ULP_ISER_REG")
@@ -337,27 +337,54 @@ ulp_iser_attach()
 		ULP_ISCSID=$!
 		ULP_PIDS+=($!)
 	fi
-	# discovery goes through iscsid: retry while it starts
-	for _ in 1 2 3 4 5; do
-		found=0
-		timeout 60 iscsiadm -m discovery -t sendtargets \
-			-p "$RXE_ADDR:3260" -I iser >/dev/null 2>&1 && { found=1; break; }
-		sleep 1
-	done
-	[ $found = 1 ] || { ktap_print_msg "iSER discovery failed"; return 1; }
+	# A node record for the target over iSER, not a sendtargets
+	# discovery: a discovery over iSER opens a session of its own, and an
+	# iscsiadm that crashed in one (a segfault right after iscsid was
+	# restarted, seen once under TCG) left that session behind, without a
+	# target name, holding ib_iser and taken for the login's session.
+	timeout 30 iscsiadm -m node -o new -T "$ULP_IQN" -p "$RXE_ADDR:3260" \
+		-I iser >/dev/null 2>&1 ||
+		timeout 30 iscsiadm -m node -T "$ULP_IQN" -p "$RXE_ADDR:3260" \
+			-I iser >/dev/null ||
+		{ ktap_print_msg "no iSER node record for $ULP_IQN"; return 1; }
 	ulp_iser_login
 }
 
-# ulp_iser_login: log in to the discovered target; set ULP_BLK and ULP_SG.
+# ulp_iser_session: the sysfs directory of the session of ULP_IQN.
+ulp_iser_session()
+{
+	local s _
+
+	for _ in $(seq 100); do
+		for s in /sys/class/iscsi_session/session*; do
+			[ "$(cat "$s/targetname" 2>/dev/null)" = "$ULP_IQN" ] &&
+				{ echo "$s"; return 0; }
+		done
+		sleep 0.2
+	done
+	return 1
+}
+
+# ulp_iser_login: log in to the target; set ULP_BLK and ULP_SG.  The
+# login goes through iscsid, which may still be starting: tried three
+# times, a failed attempt logged out first.
 ulp_iser_login()
 {
-	local host
+	local s try
 
-	timeout 90 iscsiadm -m node -T "$ULP_IQN" -p "$RXE_ADDR:3260" -I iser \
-		--login >/dev/null || { ktap_print_msg "iSER login failed"; return 1; }
-	host=$(ulp_wait_path "/sys/class/iscsi_session/session*/device") ||
-		return 1
-	ulp_scsi_disk "$host"
+	for try in 1 2 3; do
+		if timeout 90 iscsiadm -m node -T "$ULP_IQN" \
+			-p "$RXE_ADDR:3260" -I iser --login >/dev/null 2>&1; then
+			s=$(ulp_iser_session) && ulp_scsi_disk "$s/device" &&
+				return 0
+		fi
+		ktap_print_msg "iSER login, try $try: no disk"
+		timeout 60 iscsiadm -m node -T "$ULP_IQN" -p "$RXE_ADDR:3260" \
+			-I iser --logout >/dev/null 2>&1
+		sleep 2
+	done
+	ktap_print_msg "iSER login failed"
+	return 1
 }
 
 ulp_iser_detach()
