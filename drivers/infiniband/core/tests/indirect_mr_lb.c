@@ -614,6 +614,29 @@ struct ib_mr *lb_free_fast_mr(struct lb *lb, struct lb_buf *b)
 }
 
 /*
+ * An RDMA READ of the MR (@iova, @rkey) that maps @pieces of @t, from its
+ * start: it succeeds and returns their concatenation, and nothing past it
+ * changes in the destination.
+ */
+void lb_expect_read_gathers(struct lb *lb, struct lb_buf *t, u64 iova,
+			    u32 rkey, const u32 pieces[][2], int n,
+			    const char *what)
+{
+	struct lb_buf *d = lb_buf(lb, LB_MEM, LB_CANARY);
+	u8 *model = kunit_kmalloc(lb->test, LB_MEM, GFP_KERNEL);
+	u32 len;
+
+	KUNIT_ASSERT_NOT_NULL(lb->test, model);
+	memset(model, LB_CANARY, LB_MEM);
+	lb_sync(lb, t);
+	len = lb_gather(model, t->cpu, pieces, n);
+	KUNIT_ASSERT_EQ(lb->test, lb_rdma(lb, IB_WR_RDMA_READ, d->dma, len,
+					  lb->pd->local_dma_lkey, iova, rkey),
+			IB_WC_SUCCESS);
+	lb_expect_mem(lb, d, model, what);
+}
+
+/*
  * An RDMA WRITE of @len bytes of @s, filled afresh from @seed, to byte
  * @off of the MR at (@iova, @rkey) that maps @pieces of @t: it succeeds,
  * and exactly the bytes of @t that the model puts there change.

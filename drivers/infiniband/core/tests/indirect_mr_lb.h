@@ -115,6 +115,9 @@ void lb_model(u8 *model, const u8 *mem, size_t mem_len, const u8 *src,
 u32 lb_gather(u8 *dst, const u8 *mem, const u32 pieces[][2], int n);
 void lb_expect_mem(struct lb *lb, struct lb_buf *b, const u8 *model,
 		   const char *what);
+void lb_expect_read_gathers(struct lb *lb, struct lb_buf *t, u64 iova,
+			    u32 rkey, const u32 pieces[][2], int n,
+			    const char *what);
 void lb_expect_write_lands(struct lb *lb, struct lb_buf *t, struct lb_buf *s,
 			   u8 seed, u64 iova, u32 rkey, u32 off, u32 len,
 			   const u32 pieces[][2], int n, const char *what);

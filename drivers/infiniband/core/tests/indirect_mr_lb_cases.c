@@ -51,28 +51,6 @@ static struct ib_mr *lb_gappy_target(struct lb *lb, struct lb_buf **t)
 			   lb->pd->local_dma_lkey, RW_ACCESS);
 }
 
-/*
- * An RDMA READ of the MR (@iova, @rkey) that maps @pieces of @t, from its
- * start: it succeeds and returns their concatenation, and nothing past it
- * changes in the destination.
- */
-static void lb_expect_read_gathers(struct lb *lb, struct lb_buf *t, u64 iova,
-				   u32 rkey, const u32 pieces[][2], int n)
-{
-	struct lb_buf *d = lb_buf(lb, LB_MEM, LB_CANARY);
-	u8 *model = kunit_kmalloc(lb->test, LB_MEM, GFP_KERNEL);
-	u32 len;
-
-	KUNIT_ASSERT_NOT_NULL(lb->test, model);
-	memset(model, LB_CANARY, LB_MEM);
-	lb_sync(lb, t);
-	len = lb_gather(model, t->cpu, pieces, n);
-	KUNIT_ASSERT_EQ(lb->test, lb_rdma(lb, IB_WR_RDMA_READ, d->dma, len,
-					  lb->pd->local_dma_lkey, iova, rkey),
-			IB_WC_SUCCESS);
-	lb_expect_mem(lb, d, model, "read destination");
-}
-
 /* LOCAL_INV of @mr, a new key, REG_MR: valid again with its staged list. */
 static void lb_rotate(struct lb *lb, struct ib_mr *mr, int access)
 {
@@ -118,7 +96,7 @@ static void lb_read_through_rkey(struct kunit *test)
 	mr = lb_indirect(lb, t, gappy_pieces, GAPPY_N, lb->pd->local_dma_lkey,
 			 RW_ACCESS);
 	lb_expect_read_gathers(lb, t, mr->iova, mr->rkey, gappy_pieces,
-			       GAPPY_N);
+			       GAPPY_N, "read destination");
 }
 
 /* SEND gathers through an indirect lkey; RECV scatters through another. */
@@ -484,7 +462,8 @@ static void lb_entry_needs_local_write(struct kunit *test)
 	frmr = lb_fast_mr(lb, t, IB_ACCESS_REMOTE_READ);
 	mr = lb_indirect(lb, t, one, 1, frmr->lkey, RW_ACCESS);
 
-	lb_expect_read_gathers(lb, t, mr->iova, mr->rkey, one, 1);
+	lb_expect_read_gathers(lb, t, mr->iova, mr->rkey, one, 1,
+			       "read destination");
 	lb_expect_fails_alike(lb, IB_WR_RDMA_WRITE, 8, frmr->iova + 16,
 			      frmr->rkey, t, mr->iova, mr->rkey);
 }
@@ -1088,7 +1067,7 @@ static void lb_iova_rewritten(struct kunit *test)
 			      gappy_total(), gappy_pieces, GAPPY_N,
 			      "target through the rewritten iova");
 	lb_expect_read_gathers(lb, t, mr->iova, mr->rkey, gappy_pieces,
-			       GAPPY_N);
+			       GAPPY_N, "read destination");
 	lb_expect_fails_alike(lb, IB_WR_RDMA_WRITE, 16,
 			      fmr->iova + fmr->length, fmr->rkey, t, old,
 			      mr->rkey);
@@ -1232,7 +1211,7 @@ static void lb_map_atomic_context(struct kunit *test)
 	lb_expect_write_lands(lb, t, s, 3, mr->iova, mr->rkey, 0,
 			      gappy_total(), gappy_pieces, GAPPY_N, "target");
 	lb_expect_read_gathers(lb, t, mr->iova, mr->rkey, gappy_pieces,
-			       GAPPY_N);
+			       GAPPY_N, "read destination");
 
 	live_iova = mr->iova;
 	live_rkey = mr->rkey;
@@ -1257,7 +1236,7 @@ static void lb_map_atomic_context(struct kunit *test)
 				      gappy_total(), gappy_pieces, GAPPY_N,
 				      "target");
 		lb_expect_read_gathers(lb, t, mr->iova, mr->rkey, gappy_pieces,
-				       GAPPY_N);
+				       GAPPY_N, "read destination");
 	}
 }
 

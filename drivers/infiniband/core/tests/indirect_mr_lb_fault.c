@@ -277,29 +277,6 @@ static enum ib_qp_state lb_fault_qp_state(struct lb *lb, struct ib_qp *qp)
 }
 
 /*
- * An RDMA READ of the MR @mr, which maps @pieces of @t, from its start
- * into a new buffer: it succeeds with their concatenation, and nothing
- * past it changes in the destination.
- */
-static void lb_fault_expect_read(struct lb *lb, struct lb_buf *t,
-				 struct ib_mr *mr, const u32 pieces[][2],
-				 int n, const char *what)
-{
-	struct lb_buf *d = lb_buf(lb, LB_MEM, LB_CANARY);
-	u8 *model = kunit_kmalloc(lb->test, LB_MEM, GFP_KERNEL);
-	u32 len;
-
-	KUNIT_ASSERT_NOT_NULL(lb->test, model);
-	memset(model, LB_CANARY, LB_MEM);
-	lb_sync(lb, t);
-	len = lb_gather(model, t->cpu, pieces, n);
-	KUNIT_ASSERT_EQ(lb->test, lb_rdma(lb, IB_WR_RDMA_READ, d->dma, len,
-					  lb->pd->local_dma_lkey, mr->iova,
-					  mr->rkey), IB_WC_SUCCESS);
-	lb_expect_mem(lb, d, model, what);
-}
-
-/*
  * An RDMA WRITE of one packet through 40 entries that name in turn
  * LB_SPREAD distinct fast MRs, more than rxe holds references to on its
  * stack, while the table for them cannot be allocated: the responder
@@ -367,9 +344,9 @@ static void armed_read_first_packet(struct kunit *test)
 	lb_fault_one_packet(lb, pieces);
 	mr = lb_indirect_spread(lb, t, (const u32 (*)[2])pieces,
 				FAULT_ENTRIES);
-	lb_fault_expect_read(lb, t, mr, (const u32 (*)[2])pieces,
-			     FAULT_ENTRIES,
-			     "read destination after the retried response");
+	lb_expect_read_gathers(lb, t, mr->iova, mr->rkey,
+			       (const u32 (*)[2])pieces, FAULT_ENTRIES,
+			       "read destination after the retried response");
 }
 
 /*
@@ -391,8 +368,9 @@ static void armed_read_middle_packet(struct kunit *test)
 	lb_pattern(lb, t, 19);
 	lb_fault_mid_pieces(lb, pieces);
 	mr = lb_indirect_spread(lb, t, (const u32 (*)[2])pieces, MID_N);
-	lb_fault_expect_read(lb, t, mr, (const u32 (*)[2])pieces, MID_N,
-			     "read destination after the retried middle response");
+	lb_expect_read_gathers(lb, t, mr->iova, mr->rkey,
+			       (const u32 (*)[2])pieces, MID_N,
+			       "read destination after the retried middle response");
 }
 
 #define SEND_DIRECT	(LB_FAULT_MTU + 300)
