@@ -703,18 +703,37 @@ static const struct ib_gid_attr *lb_find_gid(struct ib_device *dev)
 	return NULL;
 }
 
-static int lb_connect(struct lb *lb, struct ib_qp *qp, u32 peer)
+/* The address of our own GID: every QP of the suite talks to this port. */
+void lb_ah_attr(struct lb *lb, struct rdma_ah_attr *ah)
 {
 	union ib_gid dgid = lb->gid->gid;	/* loopback: our own GID */
-	struct ib_qp_attr attr = {};
+
+	ah->type = RDMA_AH_ATTR_TYPE_ROCE;
+	rdma_ah_set_port_num(ah, 1);
+	rdma_ah_set_grh(ah, &dgid, 0, lb->gid->index, 1, 0);
+	/* kernel users resolve the destination MAC themselves */
+	memcpy(ah->roce.dmac, lb->dmac, ETH_ALEN);
+}
+
+/*
+ * Take @qp to RTS, connected to @peer unless it is a UD QP (whose Q_Key is
+ * LB_QKEY); an RC QP with rnr_retry 7, so RNR NAKs are retried without end.
+ */
+int lb_connect(struct lb *lb, struct ib_qp *qp, u32 peer)
+{
+	bool rc = qp->qp_type == IB_QPT_RC, ud = qp->qp_type == IB_QPT_UD;
+	struct ib_qp_attr attr = {
+		.qp_state = IB_QPS_INIT,
+		.port_num = 1,
+		.qkey = LB_QKEY,
+		.qp_access_flags = IB_ACCESS_REMOTE_WRITE |
+				   (rc ? IB_ACCESS_REMOTE_READ |
+					 IB_ACCESS_REMOTE_ATOMIC : 0),
+	};
 	int ret;
 
-	attr.qp_state = IB_QPS_INIT;
-	attr.port_num = 1;
-	attr.qp_access_flags = IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_READ |
-			       IB_ACCESS_REMOTE_ATOMIC;
 	ret = ib_modify_qp(qp, &attr, IB_QP_STATE | IB_QP_PKEY_INDEX |
-			   IB_QP_PORT | IB_QP_ACCESS_FLAGS);
+			   IB_QP_PORT | (ud ? IB_QP_QKEY : IB_QP_ACCESS_FLAGS));
 	if (ret)
 		return ret;
 
@@ -724,14 +743,12 @@ static int lb_connect(struct lb *lb, struct ib_qp *qp, u32 peer)
 	attr.dest_qp_num = peer;
 	attr.max_dest_rd_atomic = 4;
 	attr.min_rnr_timer = 12;
-	attr.ah_attr.type = RDMA_AH_ATTR_TYPE_ROCE;
-	rdma_ah_set_port_num(&attr.ah_attr, 1);
-	rdma_ah_set_grh(&attr.ah_attr, &dgid, 0, lb->gid->index, 1, 0);
-	/* kernel users resolve the destination MAC themselves */
-	memcpy(attr.ah_attr.roce.dmac, lb->dmac, ETH_ALEN);
-	ret = ib_modify_qp(qp, &attr, IB_QP_STATE | IB_QP_AV | IB_QP_PATH_MTU |
-			   IB_QP_DEST_QPN | IB_QP_RQ_PSN |
-			   IB_QP_MAX_DEST_RD_ATOMIC | IB_QP_MIN_RNR_TIMER);
+	lb_ah_attr(lb, &attr.ah_attr);
+	ret = ib_modify_qp(qp, &attr, IB_QP_STATE |
+			   (ud ? 0 : IB_QP_AV | IB_QP_PATH_MTU |
+				     IB_QP_DEST_QPN | IB_QP_RQ_PSN) |
+			   (rc ? IB_QP_MAX_DEST_RD_ATOMIC |
+				 IB_QP_MIN_RNR_TIMER : 0));
 	if (ret)
 		return ret;
 
@@ -741,9 +758,9 @@ static int lb_connect(struct lb *lb, struct ib_qp *qp, u32 peer)
 	attr.retry_cnt = 7;
 	attr.rnr_retry = 7;
 	attr.max_rd_atomic = 4;
-	return ib_modify_qp(qp, &attr, IB_QP_STATE | IB_QP_TIMEOUT |
-			    IB_QP_RETRY_CNT | IB_QP_RNR_RETRY | IB_QP_SQ_PSN |
-			    IB_QP_MAX_QP_RD_ATOMIC);
+	return ib_modify_qp(qp, &attr, IB_QP_STATE | IB_QP_SQ_PSN |
+			    (rc ? IB_QP_TIMEOUT | IB_QP_RETRY_CNT |
+				  IB_QP_RNR_RETRY | IB_QP_MAX_QP_RD_ATOMIC : 0));
 }
 
 /*

@@ -19,6 +19,7 @@
 #define LB_SPREAD	6
 #define LB_SQ_DEPTH	32	/* send queue of the QPs of a case */
 #define LB_CQ_DEPTH	512
+#define LB_QKEY		0x1234	/* of the fault suite's UD pair */
 
 /* An expected result that is any failure, see lb_expect_fails(). */
 #define LB_ANY_ERROR	INT_MIN
@@ -115,6 +116,8 @@ void lb_model(u8 *model, const u8 *mem, size_t mem_len, const u8 *src,
 u32 lb_gather(u8 *dst, const u8 *mem, const u32 pieces[][2], int n);
 void lb_expect_mem(struct lb *lb, struct lb_buf *b, const u8 *model,
 		   const char *what);
+void lb_ah_attr(struct lb *lb, struct rdma_ah_attr *ah);
+int lb_connect(struct lb *lb, struct ib_qp *qp, u32 peer);
 void lb_expect_read_gathers(struct lb *lb, struct lb_buf *t, u64 iova,
 			    u32 rkey, const u32 pieces[][2], int n,
 			    const char *what);

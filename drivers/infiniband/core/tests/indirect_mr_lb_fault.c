@@ -188,7 +188,6 @@ static void nth_map_allocates_nothing(struct kunit *test)
  */
 
 #define LB_FAULT_MTU	1024	/* the path MTU of the QPs of every case */
-#define LB_FAULT_QKEY	0x1234	/* of the UD pair */
 
 /* Skip unless the device is rxe, whose allocation the script arms. */
 static void lb_fault_rxe(struct lb *lb)
@@ -464,64 +463,6 @@ static void armed_send_middle_packet(struct kunit *test)
 	lb_expect_mem(lb, t, tmodel, "indirect SGE of the receive");
 }
 
-static void lb_fault_ah_attr(struct lb *lb, struct rdma_ah_attr *ah)
-{
-	union ib_gid dgid = lb->gid->gid;	/* loopback: our own GID */
-
-	ah->type = RDMA_AH_ATTR_TYPE_ROCE;
-	rdma_ah_set_port_num(ah, 1);
-	rdma_ah_set_grh(ah, &dgid, 0, lb->gid->index, 1, 0);
-	memcpy(ah->roce.dmac, lb->dmac, ETH_ALEN);
-}
-
-/*
- * Take @qp to RTS, connected to @peer unless it is a UD QP; an RC QP as
- * lb_connect() takes one (rnr_retry 7: RNR NAKs are retried without end).
- */
-static int lb_fault_connect(struct lb *lb, struct ib_qp *qp, u32 peer)
-{
-	bool rc = qp->qp_type == IB_QPT_RC, ud = qp->qp_type == IB_QPT_UD;
-	struct ib_qp_attr attr = {
-		.qp_state = IB_QPS_INIT,
-		.port_num = 1,
-		.qkey = LB_FAULT_QKEY,
-		.qp_access_flags = IB_ACCESS_REMOTE_WRITE |
-				   (rc ? IB_ACCESS_REMOTE_READ |
-					 IB_ACCESS_REMOTE_ATOMIC : 0),
-	};
-	int ret;
-
-	ret = ib_modify_qp(qp, &attr, IB_QP_STATE | IB_QP_PKEY_INDEX |
-			   IB_QP_PORT | (ud ? IB_QP_QKEY : IB_QP_ACCESS_FLAGS));
-	if (ret)
-		return ret;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.qp_state = IB_QPS_RTR;
-	attr.path_mtu = IB_MTU_1024;
-	attr.dest_qp_num = peer;
-	attr.max_dest_rd_atomic = 4;
-	attr.min_rnr_timer = 12;
-	lb_fault_ah_attr(lb, &attr.ah_attr);
-	ret = ib_modify_qp(qp, &attr, IB_QP_STATE |
-			   (ud ? 0 : IB_QP_AV | IB_QP_PATH_MTU |
-				     IB_QP_DEST_QPN | IB_QP_RQ_PSN) |
-			   (rc ? IB_QP_MAX_DEST_RD_ATOMIC |
-				 IB_QP_MIN_RNR_TIMER : 0));
-	if (ret)
-		return ret;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.qp_state = IB_QPS_RTS;
-	attr.timeout = 14;
-	attr.retry_cnt = 7;
-	attr.rnr_retry = 7;
-	attr.max_rd_atomic = 4;
-	return ib_modify_qp(qp, &attr, IB_QP_STATE | IB_QP_SQ_PSN |
-			    (rc ? IB_QP_TIMEOUT | IB_QP_RETRY_CNT |
-				  IB_QP_RNR_RETRY | IB_QP_MAX_QP_RD_ATOMIC : 0));
-}
-
 /*
  * A pair of @type on the case's CQs in lb->extra (lb_exit() destroys it):
  * [0] sends, [1] receives, from @srq if not NULL.
@@ -554,8 +495,8 @@ static void lb_fault_pair(struct lb *lb, enum ib_qp_type type,
 	}
 	for (i = 0; i < 2; i++)
 		KUNIT_ASSERT_EQ(lb->test,
-				lb_fault_connect(lb, lb->extra[i],
-						 lb->extra[!i]->qp_num), 0);
+				lb_connect(lb, lb->extra[i],
+					   lb->extra[!i]->qp_num), 0);
 }
 
 /* Both QPs of lb->extra are still in RTS, and nothing else completed. */
@@ -585,7 +526,7 @@ static struct ib_ah *lb_fault_ah(struct lb *lb)
 	struct rdma_ah_attr attr = {};
 	struct ib_ah *ah;
 
-	lb_fault_ah_attr(lb, &attr);
+	lb_ah_attr(lb, &attr);
 	ah = rdma_create_ah(lb->pd, &attr, RDMA_CREATE_AH_SLEEPABLE);
 	KUNIT_ASSERT_FALSE_MSG(lb->test, IS_ERR(ah), "rdma_create_ah: %ld",
 			       PTR_ERR(ah));
@@ -803,7 +744,7 @@ static void armed_ud_send_dropped(struct kunit *test)
 			.wr.num_sge = 1,
 			.ah = ah,
 			.remote_qpn = lb->extra[1]->qp_num,
-			.remote_qkey = LB_FAULT_QKEY,
+			.remote_qkey = LB_QKEY,
 		};
 		KUNIT_ASSERT_EQ(test, lb_post_send(lb, lb->extra[0], &wr.wr),
 				IB_WC_SUCCESS);
