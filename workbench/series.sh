@@ -162,9 +162,9 @@ dirs_of() {
 }
 
 # fixes_alone TREE OBJ LOG: the fixes (patches with a Fixes: tag or
-# Cc: stable, or whose subject workbench/series/fixes lists) come first, and each applies to the pristine base on its
-# own and builds there, so that it can go to stable without the rest;
-# TREE is left at the base.
+# Cc: stable, or whose subject workbench/series/fixes lists) come first,
+# and each applies to the pristine base on its own and builds there, so
+# that it can go to stable without the rest; TREE is left at the base.
 fixes_alone() {
 	local lt=$1 obj=$2 log=$3 p b subj dirs rc seen_other=0 order=0
 	: > "$log/fixes-order"
