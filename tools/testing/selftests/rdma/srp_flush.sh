@@ -117,9 +117,7 @@ flush_relogin()
 		timeout 60 rdma link add "$RXE_DEV" type rxe \
 			netdev "$RXE_NETDEV" || return 1
 	fi
-	modprobe ib_srp || return 1
-	ulp_wait_path "/sys/class/infiniband_srp/srp-$RXE_DEV-1" >/dev/null &&
-		ulp_srp_detach && ulp_srp_attach 40 && flush_write_back
+	ulp_srp_reattach 40 && flush_write_back
 }
 
 # flush_target_first: the target ends the channels (its TPG disabled),

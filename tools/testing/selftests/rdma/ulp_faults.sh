@@ -202,9 +202,7 @@ fault_rxe_link()
 	iser)
 		echo 0 > "$np/iser" && echo 1 > "$np/iser" ;;
 	srp)
-		ulp_wait_path "/sys/class/infiniband_srp/srp-$RXE_DEV-1" \
-			>/dev/null || return 1
-		ulp_srp_detach && ulp_srp_attach ;;
+		ulp_srp_reattach 1 ;;
 	esac
 }
 

@@ -442,6 +442,18 @@ ulp_srp_attach()
 	ulp_srp_login "$opts" "${1:-1}"
 }
 
+# ulp_srp_reattach TRIES: SRP back after the RDMA device or ib_srp went
+# away: ib_srp loaded, its port on the device there, ib_srpt's port (which
+# the device took with it) configured anew, and SRP logged in (add_target
+# tried TRIES times).
+ulp_srp_reattach()
+{
+	modprobe ib_srp || return 1
+	ulp_wait_path "/sys/class/infiniband_srp/srp-$RXE_DEV-1" >/dev/null ||
+		return 1
+	ulp_srp_detach && ulp_srp_attach "$1"
+}
+
 # ulp_srp_login OPTIONS TRIES: add_target with OPTIONS (tried TRIES times,
 # half a second apart: right after a remote port was deleted, ib_srp
 # refuses the same target port with EEXIST until its workqueue removed
