@@ -29,6 +29,7 @@ PLAN = re.compile(r'^1\.\.(\d+)\s*(?:#\s*(\S+)\s*(.*))?$')
 VERSION = re.compile(r'^K?TAP version')
 STRUCT = re.compile(r'^(ok\b|not ok\b|1\.\.\d|TAP version|KTAP version|# |Bail out)')
 PASS, FAIL, SKIP = range(3)
+NOTES = 40      # diagnostic lines printed under a failure, at most
 
 
 def split_depth(line):
@@ -67,16 +68,19 @@ class Counter:
     def __init__(self):
         self.passed = self.failed = self.skipped = 0
         self.failures = []
+        self.notes = []         # per failure: its test's last diagnostics
         self.skips = []
 
-    def count(self, level, kind, text=None, n=1):
-        """n results of one kind at level, with one line for them."""
+    def count(self, level, kind, text=None, n=1, notes=()):
+        """n results of one kind at level, with one line for them (and
+        for a failure, the diagnostic lines its test printed)."""
         level.counted[kind] += n
         if kind == PASS:
             self.passed += n
         elif kind == FAIL:
             self.failed += n
             self.failures.append(text)
+            self.notes.append(list(notes)[-NOTES:])
         else:
             self.skipped += n
             self.skips.append(text)
@@ -84,6 +88,7 @@ class Counter:
     def parse(self, label, lines, expect=()):
         levels = {}
         top = []        # names of the top-level results
+        diag = {}       # depth: "# " lines since its last result
 
         def level(depth):
             return levels.setdefault(depth, Level())
@@ -134,7 +139,10 @@ class Counter:
                 continue
             m = RESULT.match(line)
             if not m:
+                if line.startswith('#'):
+                    diag.setdefault(depth, []).append(line)
                 continue
+            notes = diag.pop(depth, [])
             ok = m.group(1) == 'ok'
             name = m.group(3).strip() or '#%s' % m.group(2)
             directive = (m.group(4) or '').upper()
@@ -152,7 +160,8 @@ class Counter:
                 # a failure or skip below counts once, not at every level
                 if not ok and directive != 'SKIP' and not kids.counted[FAIL]:
                     self.count(here, FAIL, '%s (%s)'
-                               % (where, (directive or 'failed').lower()))
+                               % (where, (directive or 'failed').lower()),
+                               notes=notes)
                 elif directive == 'SKIP' and not kids.counted[SKIP]:
                     self.count(here, SKIP, with_reason(where, reason))
                 continue
@@ -166,7 +175,8 @@ class Counter:
             elif ok or directive == 'XFAIL':
                 self.count(here, PASS)
             else:
-                self.count(here, FAIL, with_reason(where, directive.lower()))
+                self.count(here, FAIL, with_reason(where, directive.lower()),
+                           notes=notes)
         missing = [n for n in expect if not reported(top, n)]
         for n in missing:
             self.count(level(0), FAIL, '%s: %s did not report' % (label, n))
@@ -195,14 +205,17 @@ def main(argv):
                 lines = f.readlines()
         except OSError as e:
             c.failures.append('%s: no results (%s)' % (label, e.strerror))
+            c.notes.append([])
             if expect.get(label):
                 c.parse(label, [], expect[label])  # one per missing name
             else:
                 c.failed += 1
             continue
         c.parse(label, lines, expect.get(label, ()))
-    for f in c.failures:
+    for f, notes in zip(c.failures, c.notes):
         print('FAIL: ' + f)
+        for n in notes:
+            print('    ' + n)
     for s in c.skips:
         print('SKIP: ' + s)
     summary = '%d passed, %d failed' % (c.passed, c.failed)

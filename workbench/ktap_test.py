@@ -245,7 +245,28 @@ CASES = [
     '''}, '''
     FAIL: kselftest: selftests: rdma: srp.sh: 2 announced test(s) never reported
     FAIL: kselftest: selftests: rdma: iser.sh (timeout)
+        # selftests: rdma: iser.sh
+        #
     1 passed, 3 failed
+    ''', 1),
+    ('a failure shows the diagnostics its test printed, not its neighbours\'',
+     [], {'kselftest': '''
+    TAP version 13
+    1..1
+    # selftests: rdma: ulp_faults.sh
+    # TAP version 13
+    # 1..2
+    # # fault: abort
+    # ok 1 srp: abort under load
+    # # fault: relogin
+    # # SRP add_target failed
+    # not ok 2 srp: relogin under load
+    not ok 1 selftests: rdma: ulp_faults.sh # exit=1
+    '''}, '''
+    FAIL: kselftest: srp: relogin under load
+        # fault: relogin
+        # SRP add_target failed
+    1 passed, 1 failed
     ''', 1),
 ]
 

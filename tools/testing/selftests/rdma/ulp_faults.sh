@@ -178,7 +178,7 @@ fault_relogin()
 		ulp_iser_login ;;
 	srp)
 		ulp_srp_ports_delete || return 1
-		ulp_srp_login "$ULP_SRP_OPTS" 40 ;;
+		ulp_srp_login "$ULP_SRP_OPTS" 120 ;;
 	nfs4)
 		# forced (RPCs in flight fail) and lazy: the writers hold
 		# the file open

@@ -465,7 +465,7 @@ ulp_srp_login()
 	guid=$(cat /sys/module/ib_srpt/parameters/srpt_service_guid) || return 1
 	ktap_print_msg "add_target options: ${opts:-(none)}"
 	until echo "id_ext=$guid,ioc_guid=$guid,dest=$RXE_ADDR:$ULP_SRP_PORT${opts:+,$opts}" \
-		> "/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target"; do
+		> "/sys/class/infiniband_srp/srp-$RXE_DEV-1/add_target" 2>/dev/null; do
 		n=$((n + 1))
 		[ $n -lt "$tries" ] ||
 			{ ktap_print_msg "SRP add_target failed"; return 1; }
