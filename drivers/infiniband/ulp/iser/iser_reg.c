@@ -24,6 +24,7 @@
 #include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <scsi/scsi_host.h>
 
 #include "iscsi_iser.h"
 
@@ -66,12 +67,17 @@ static void iser_reg_plan_init(struct iser_reg_plan *plan,
 	enum ib_mr_type fb_type = caps & IBK_INDIRECT_REG ?
 				  IB_MR_TYPE_INDIRECT : IB_MR_TYPE_SG_GAPS;
 
+	bool degraded = plan->degraded;
+
 	memset(plan, 0, sizeof(*plan));
 	/* Linux 6.12 */
+	plan->degraded = degraded;
 	plan->gaps = caps & IBK_SG_GAPS_REG;
 	plan->mr_type = plan->gaps ? IB_MR_TYPE_SG_GAPS : IB_MR_TYPE_MEM_REG;
-	if (pi_support || !plan->gaps || iser_reg_policy == ISER_REG_NEVER)
+	if (pi_support || !plan->gaps || iser_reg_policy == ISER_REG_NEVER ||
+	    degraded)
 		return;
+	plan->new_mrs = true;
 	if (iser_reg_policy == ISER_REG_ALWAYS) {
 		plan->mr_type = fb_type;
 		return;
@@ -87,10 +93,12 @@ static void iser_reg_plan_init(struct iser_reg_plan *plan,
  * @max_sectors: the largest command, in sectors
  *
  * Sets the connection's registration plan.  Where commands may go through
- * an indirect or SG_GAPS MR, the SCSI host's sg_tablesize follows the
- * entries that MR holds, at least a sector per entry, rather than the
- * pages of a page list; a page-list MR next to it holds a whole aligned
- * command plus one page for a misaligned start.
+ * an indirect or SG_GAPS MR, that MR holds as many entries as Linux 6.12's
+ * page list has pages for the largest command (at most what the device
+ * maps), and the SCSI host's sg_tablesize is that count: the block layer
+ * splits a request with more segments, where 6.12 split it at every gap.
+ * A page-list MR next to it holds a whole aligned command plus one page
+ * for a misaligned start.
  *
  * Return: true if it set scsi_sg_tablesize and pages_per_mr; false if
  * the connection registers as Linux 6.12 did, whose computation the
@@ -115,14 +123,61 @@ bool iser_reg_calc_scsi_params(struct iser_conn *iser_conn,
 	entries = fb_type == IB_MR_TYPE_INDIRECT ?
 		  attr->max_indirect_reg_list_len :
 		  attr->max_fast_reg_page_list_len;
-	entries = min3(entries, max_sectors, (u32)ISCSI_ISER_MAX_SG_TABLESIZE);
-	/* as many pages as 6.12's largest page list, at most */
-	pages = DIV_ROUND_UP_ULL((u64)max_sectors * SECTOR_SIZE, SZ_4K) + 1;
-	pages = min_t(u64, pages, ISCSI_ISER_MAX_SG_TABLESIZE + 1);
+	/* the 4 KiB pages of the largest command, as 6.12's page list */
+	pages = DIV_ROUND_UP_ULL((u64)max_sectors * SECTOR_SIZE, SZ_4K);
+	entries = min3(entries, (u32)min_t(u64, pages, U32_MAX),
+		       (u32)ISCSI_ISER_MAX_SG_TABLESIZE);
+	/* and one more for a misaligned start */
+	pages = min_t(u64, pages + 1, ISCSI_ISER_MAX_SG_TABLESIZE + 1);
 	pages = min_t(u64, pages, attr->max_fast_reg_page_list_len);
 	plan->fb_entries = entries;
 	iser_conn->scsi_sg_tablesize = entries;
 	iser_conn->pages_per_mr = plan->has_fb ? pages : entries;
+	return true;
+}
+
+/**
+ * iser_reg_degrade() - Take Linux 6.12's plan when the MRs of this one failed
+ * @iser_conn: the connection whose descriptor pool could not be allocated
+ * @shost: the session's SCSI host
+ *
+ * A plan with indirect or SG_GAPS MRs 6.12 did not have (iser_reg_plan_init)
+ * needs more memory; when its pool cannot be allocated, the connection
+ * registers as 6.12 did instead of failing the login, with one rate-limited
+ * message and the counter reg_plan_6_12 of the connection.  That is only
+ * possible while the session has no SCSI device: a device's queue keeps
+ * the limits (no virt_boundary, sg_tablesize) it was created with, so a
+ * reconnect fails instead, as 6.12's does when it cannot allocate its
+ * pool, and the session retries.
+ *
+ * Return: true if the connection now has 6.12's plan and the caller may
+ * allocate its pool again.
+ */
+bool iser_reg_degrade(struct iser_conn *iser_conn, struct Scsi_Host *shost)
+{
+	struct ib_conn *ib_conn = &iser_conn->ib_conn;
+	struct iser_reg_plan *plan = &ib_conn->reg_plan;
+	unsigned long flags;
+	bool has_devices;
+
+	if (!plan->new_mrs)
+		return false;
+	spin_lock_irqsave(shost->host_lock, flags);
+	has_devices = !list_empty(&shost->__devices);
+	spin_unlock_irqrestore(shost->host_lock, flags);
+	if (has_devices)
+		return false;
+
+	plan->degraded = true;
+	iser_calc_scsi_params(iser_conn, iser_max_sectors);
+	shost->sg_tablesize = iser_conn->scsi_sg_tablesize;
+	if (!plan->gaps)
+		shost->virt_boundary_mask = SZ_4K - 1;
+	shost->max_sectors = min_t(unsigned int, iser_max_sectors,
+				   (shost->sg_tablesize * PAGE_SIZE) >> 9);
+	atomic64_inc(&ib_conn->reg_stats.plan_6_12);
+	pr_warn_ratelimited("iser: conn %p: no memory for the fallback MRs, registering as Linux 6.12\n",
+			    iser_conn);
 	return true;
 }
 
@@ -230,7 +285,7 @@ void iser_reg_get_stats(struct iser_conn *iser_conn, struct iscsi_stats *stats)
 {
 	static const char * const names[] = {
 		"reg_dma_lkey", "reg_page_list", "reg_fallback",
-		"reg_fallback_errors",
+		"reg_fallback_errors", "reg_plan_6_12",
 	};
 	struct iser_reg_stats *st;
 	s64 v[ARRAY_SIZE(names)];
@@ -244,6 +299,7 @@ void iser_reg_get_stats(struct iser_conn *iser_conn, struct iscsi_stats *stats)
 	v[1] = atomic64_read(&st->page_list);
 	v[2] = atomic64_read(&st->fallback);
 	v[3] = atomic64_read(&st->fallback_err);
+	v[4] = atomic64_read(&st->plan_6_12);
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		strscpy(stats->custom[i].desc, names[i],
 			sizeof(stats->custom[i].desc));

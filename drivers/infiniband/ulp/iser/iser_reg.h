@@ -36,6 +36,9 @@ enum iser_reg_policy {
  * @fb_type: type of rsc.fb_mr when @has_fb
  * @has_fb: descriptors carry a fallback MR next to rsc.mr
  * @gaps: some MR of the connection maps any list, so no virt_boundary
+ * @new_mrs: the plan has indirect or SG_GAPS MRs that 6.12's had not
+ * @degraded: 6.12's plan, taken after the pool of a new plan could not be
+ *	allocated (iser_reg_degrade())
  * @fb_entries: entries of a fallback MR (a command's scatterlist)
  */
 struct iser_reg_plan {
@@ -43,6 +46,8 @@ struct iser_reg_plan {
 	enum ib_mr_type	fb_type;
 	bool		has_fb;
 	bool		gaps;
+	bool		new_mrs;
+	bool		degraded;
 	u32		fb_entries;
 };
 
@@ -52,14 +57,20 @@ struct iser_reg_plan {
  * @page_list: through a page-list (IB_MR_TYPE_MEM_REG) MR
  * @fallback: through an SG_GAPS or indirect MR
  * @fallback_err: fallback registrations that failed
+ * @plan_6_12: times the connection took 6.12's plan because the pool of
+ *	its own could not be allocated (iser_reg_degrade())
  */
 struct iser_reg_stats {
 	atomic64_t	dma_lkey;
 	atomic64_t	page_list;
 	atomic64_t	fallback;
 	atomic64_t	fallback_err;
+	atomic64_t	plan_6_12;
 };
 
+struct Scsi_Host;
+
+bool iser_reg_degrade(struct iser_conn *iser_conn, struct Scsi_Host *shost);
 bool iser_reg_calc_scsi_params(struct iser_conn *iser_conn,
 			       unsigned int max_sectors);
 int iser_reg_alloc_mrs(struct iser_reg_resources *rsc, struct ib_pd *pd,

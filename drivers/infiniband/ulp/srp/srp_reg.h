@@ -6,6 +6,7 @@
 #ifndef _SRP_REG_H
 #define _SRP_REG_H
 
+#include <linux/parser.h>
 #include <linux/percpu.h>
 #include <rdma/ib_verbs.h>
 
@@ -17,7 +18,8 @@ struct srp_rdma_ch;
 struct srp_target_port;
 
 /**
- * enum srp_reg_policy - the module parameter reg_policy
+ * enum srp_reg_policy - the add_target option reg_policy (its default: the
+ *	module parameter of that name)
  * @SRP_REG_AUTO: a page-list MR for lists one maps, one fallback MR for
  *	the others, a direct descriptor for every command, no virt_boundary
  * @SRP_REG_ALWAYS: every command through one fallback MR
@@ -96,6 +98,8 @@ void srp_reg_plan_init(struct srp_reg_plan *plan,
 		       const struct srp_reg_dev *rd,
 		       enum srp_reg_policy policy, unsigned int max_sectors);
 enum srp_reg_policy srp_reg_policy_get(void);
+int srp_reg_policy_parse(substring_t *arg, enum srp_reg_policy *policy);
+bool srp_reg_degrade(struct srp_target_port *target, int err);
 void srp_reg_set_limits(struct Scsi_Host *shost,
 			const struct srp_reg_plan *plan);
 struct srp_fr_pool *srp_reg_pick_pool(struct srp_rdma_ch *ch,

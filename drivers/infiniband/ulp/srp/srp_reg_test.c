@@ -45,20 +45,20 @@ struct t_plan_case {
 static const struct t_plan_case t_plan_cases[] = {
 	{ "indirect device, auto: page lists and indirect fallback",
 	  T_IND, true, 512, 65536, UINT_MAX, SRP_REG_AUTO, 1024,
-	  SRP_REG_AUTO, IB_MR_TYPE_MEM_REG, 512, IB_MR_TYPE_INDIRECT, 1024,
-	  1024, false, IB_INDIRECT_MAX_ENTRY_LEN },
+	  SRP_REG_AUTO, IB_MR_TYPE_MEM_REG, 129, IB_MR_TYPE_INDIRECT, 128,
+	  128, false, IB_INDIRECT_MAX_ENTRY_LEN },
 	{ "indirect device, always: indirect MRs only",
 	  T_IND, true, 512, 65536, UINT_MAX, SRP_REG_ALWAYS, 1024,
-	  SRP_REG_ALWAYS, IB_MR_TYPE_INDIRECT, 1024, 0, 0,
-	  1024, false, IB_INDIRECT_MAX_ENTRY_LEN },
+	  SRP_REG_ALWAYS, IB_MR_TYPE_INDIRECT, 128, 0, 0,
+	  128, false, IB_INDIRECT_MAX_ENTRY_LEN },
 	{ "indirect device, never: SG_GAPS MRs as Linux 6.12",
 	  T_IND, true, 512, 65536, UINT_MAX, SRP_REG_NEVER, 1024,
 	  SRP_REG_NEVER, IB_MR_TYPE_SG_GAPS, 512, 0, 0,
 	  0, false, UINT_MAX },
 	{ "SG_GAPS device, auto: SG_GAPS fallback",
 	  T_GAPS, true, 256, 0, SZ_1G, SRP_REG_AUTO, 1024,
-	  SRP_REG_AUTO, IB_MR_TYPE_MEM_REG, 256, IB_MR_TYPE_SG_GAPS, 256,
-	  256, false, SZ_1G },
+	  SRP_REG_AUTO, IB_MR_TYPE_MEM_REG, 129, IB_MR_TYPE_SG_GAPS, 128,
+	  128, false, SZ_1G },
 	{ "page-list device, auto: Linux 6.12, virt_boundary, no segment limit",
 	  0, true, 512, 0, SZ_64K, SRP_REG_AUTO, 1024,
 	  SRP_REG_NEVER, IB_MR_TYPE_MEM_REG, 512, 0, 0,
@@ -73,21 +73,25 @@ static const struct t_plan_case t_plan_cases[] = {
 	  0, false, SZ_64K },
 	{ "short indirect lists bound sg_tablesize",
 	  T_IND, true, 512, 64, UINT_MAX, SRP_REG_AUTO, 1024,
-	  SRP_REG_AUTO, IB_MR_TYPE_MEM_REG, 512, IB_MR_TYPE_INDIRECT, 64,
+	  SRP_REG_AUTO, IB_MR_TYPE_MEM_REG, 129, IB_MR_TYPE_INDIRECT, 64,
 	  64, false, IB_INDIRECT_MAX_ENTRY_LEN },
 	{ "large max_sect: sg_tablesize at most SG_MAX_SEGMENTS",
-	  T_IND, true, 512, 65536, UINT_MAX, SRP_REG_AUTO, 16384,
+	  T_IND, true, 512, 65536, UINT_MAX, SRP_REG_AUTO, 32768,
 	  SRP_REG_AUTO, IB_MR_TYPE_MEM_REG, 512, IB_MR_TYPE_INDIRECT,
 	  SG_MAX_SEGMENTS, SG_MAX_SEGMENTS, false,
 	  IB_INDIRECT_MAX_ENTRY_LEN },
-	{ "small max_sect: one entry per sector at most",
-	  T_IND, true, 512, 65536, UINT_MAX, SRP_REG_ALWAYS, 16,
-	  SRP_REG_ALWAYS, IB_MR_TYPE_INDIRECT, 16, 0, 0,
-	  16, false, IB_INDIRECT_MAX_ENTRY_LEN },
+	{ "small max_sect: one entry per 4 KiB page, rounded up",
+	  T_IND, true, 512, 65536, UINT_MAX, SRP_REG_ALWAYS, 20,
+	  SRP_REG_ALWAYS, IB_MR_TYPE_INDIRECT, 3, 0, 0,
+	  3, false, IB_INDIRECT_MAX_ENTRY_LEN },
+	{ "SG_GAPS device with short page lists bounds sg_tablesize",
+	  T_GAPS, true, 64, 0, SZ_1G, SRP_REG_AUTO, 1024,
+	  SRP_REG_AUTO, IB_MR_TYPE_MEM_REG, 64, IB_MR_TYPE_SG_GAPS, 64,
+	  64, false, SZ_1G },
 	{ "device DMA limit below the indirect entry limit is kept",
 	  T_IND, true, 512, 65536, SZ_64K, SRP_REG_AUTO, 1024,
-	  SRP_REG_AUTO, IB_MR_TYPE_MEM_REG, 512, IB_MR_TYPE_INDIRECT, 1024,
-	  1024, false, SZ_64K },
+	  SRP_REG_AUTO, IB_MR_TYPE_MEM_REG, 129, IB_MR_TYPE_INDIRECT, 128,
+	  128, false, SZ_64K },
 };
 
 static void t_plan_desc(const struct t_plan_case *c, char *desc)
@@ -276,11 +280,42 @@ static void srp_reg_test_count(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.fallback, 4);
 }
 
+/*
+ * A target port being added whose MRs fail for lack of memory plans again
+ * as Linux 6.12 did, once; other errors and 6.12's own plan fail the login.
+ */
+static void srp_reg_test_degrade(struct kunit *test)
+{
+	struct srp_target_port *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->reg_policy = SRP_REG_AUTO;
+	t->reg_plan.policy = SRP_REG_AUTO;
+	KUNIT_EXPECT_FALSE(test, srp_reg_degrade(t, -EINVAL));
+	KUNIT_EXPECT_EQ(test, t->reg_policy, SRP_REG_AUTO);
+	KUNIT_EXPECT_EQ(test, t->reg_plan_6_12, 0);
+	KUNIT_EXPECT_TRUE(test, srp_reg_degrade(t, -ENOMEM));
+	KUNIT_EXPECT_EQ(test, t->reg_policy, SRP_REG_NEVER);
+	KUNIT_EXPECT_EQ(test, t->reg_plan_6_12, 1);
+
+	/* the plan add_target then makes: 6.12's, which cannot degrade */
+	t->reg_plan.policy = SRP_REG_NEVER;
+	KUNIT_EXPECT_FALSE(test, srp_reg_degrade(t, -ENOMEM));
+	KUNIT_EXPECT_EQ(test, t->reg_plan_6_12, 1);
+
+	t->reg_policy = SRP_REG_ALWAYS;
+	t->reg_plan.policy = SRP_REG_ALWAYS;
+	KUNIT_EXPECT_TRUE(test, srp_reg_degrade(t, -ENOMEM));
+	KUNIT_EXPECT_EQ(test, t->reg_policy, SRP_REG_NEVER);
+	KUNIT_EXPECT_EQ(test, t->reg_plan_6_12, 2);
+}
+
 static struct kunit_case srp_reg_test_cases[] = {
 	KUNIT_CASE_PARAM(srp_reg_test_plan, t_plan_gen_params),
 	KUNIT_CASE(srp_reg_test_boundary_unlimited),
 	KUNIT_CASE(srp_reg_test_desc_pool),
 	KUNIT_CASE(srp_reg_test_count),
+	KUNIT_CASE(srp_reg_test_degrade),
 	{}
 };
 

@@ -55,6 +55,10 @@
 #   failslab_fb  the same, failslab armed on rxe's allocation of an
 #              indirect MR (rxe_ind_mr_init): the reconnect allocates its
 #              page-list MRs, not its first fallback MR, and frees them
+#   failslab_login  the relogin fault with failslab armed on rxe's
+#              allocation of an indirect MR: the new session cannot have
+#              its fallback MRs and must log in on Linux 6.12's plan
+#              (counter reg_plan_6_12), then carry the writes
 #   listener   NFS: the server stopped for 3 s (its RDMA listener and
 #              connections closed) and started again
 
@@ -75,14 +79,14 @@ FAULT_LOG=/tmp/ulp-fault.log
 FAULT_STOP=/tmp/ulp-fault.stop
 # the writers' path: a link to the disk, renamed by a new login
 FAULT_DEV=/tmp/ulp-fault-dev
-FAULT_SCSI="netdev abort reset_dev reset_host relogin rxe_link lun portal failslab failslab_fb"
+FAULT_SCSI="netdev abort reset_dev reset_host relogin rxe_link lun portal failslab failslab_fb failslab_login"
 FAULT_NFS="netdev relogin rxe_link listener"
 FAULT_TRANSPORTS="iser srp nfs4"
 # every fault once; those whose recovery differs most between the SCSI
 # transports (the device gone, commands aborted, a reconnect that cannot
 # allocate) on both
-FAULT_CHECK_CASES="iser:netdev,abort,reset_host,rxe_link,portal,failslab,failslab_fb
-	srp:abort,reset_dev,relogin,lun,rxe_link,failslab_fb
+FAULT_CHECK_CASES="iser:netdev,abort,reset_host,rxe_link,portal,failslab,failslab_fb,failslab_login
+	srp:abort,reset_dev,relogin,lun,rxe_link,failslab_fb,failslab_login
 	nfs4:netdev,listener,rxe_link"
 FAULT_RECOVERY=180	# seconds a transport may take to work again
 FAULTS_INJECTED=0
@@ -249,19 +253,11 @@ fault_portal()
 	esac
 }
 
-# fault_failslab [SYMBOL]: the portal fault while the first slab
-# allocation under SYMBOL (default: the function that allocates the
-# initiator's registration MRs) fails; the failure must have been
-# injected.
-fault_failslab()
+# failslab_arm SYMBOL: the next slab allocation under SYMBOL fails (once).
+failslab_arm()
 {
-	local d=$RXE_FAULT_DBG/failslab sym=$1 rc=0
+	local d=$RXE_FAULT_DBG/failslab sym=$1
 
-	[ -n "$sym" ] || case $ULP_TRANSPORT in
-	iser) sym=iser_reg_alloc_mrs ;;
-	srp) sym=srp_create_fr_pool ;;
-	*) return 1 ;;
-	esac
 	[ -w "$d/require-start" ] || {
 		ktap_print_msg "needs CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS" \
 			"and CONFIG_FAULT_INJECTION_STACKTRACE_FILTER"
@@ -277,14 +273,71 @@ fault_failslab()
 	echo N > "$d/ignore-gfp-wait"	# ib_alloc_mr() may sleep
 	echo 1 > "$d/verbose"
 	echo 100 > "$d/probability"
+}
+
+# failslab_disarm: whether an allocation failed since failslab_arm (then
+# true); failslab is off again.
+failslab_disarm()
+{
+	local times
+
+	times=$(cat "$RXE_FAULT_DBG/failslab/times")
+	rxe_fault_reset failslab
+	[ "$times" = 0 ]
+}
+
+# fault_failslab [SYMBOL]: the portal fault while the first slab
+# allocation under SYMBOL (default: the function that allocates the
+# initiator's registration MRs) fails; the failure must have been
+# injected.
+fault_failslab()
+{
+	local sym=$1 rc=0
+
+	[ -n "$sym" ] || case $ULP_TRANSPORT in
+	iser) sym=iser_reg_alloc_mrs ;;
+	srp) sym=srp_create_fr_pool ;;
+	*) return 1 ;;
+	esac
+	failslab_arm "$sym" || return 1
 	fault_portal || rc=1
 	fault_recovered "$FAULT_PATH" || rc=1
-	if [ "$(cat "$d/times")" != 0 ]; then
+	if ! failslab_disarm; then
 		ktap_print_msg "no allocation under $sym failed:" \
 			"the reconnect did not allocate registration MRs"
 		rc=1
 	fi
-	rxe_fault_reset failslab
+	return $rc
+}
+
+# fault_failslab_login: a new session (the relogin fault) while rxe cannot
+# allocate an indirect MR (the first allocation under rxe_ind_mr_init
+# fails): the login must succeed on Linux 6.12's plan, the session's
+# counter reg_plan_6_12 1 (SRP: and its reg_policy "never"), and the
+# writes go on through it.
+fault_failslab_login()
+{
+	local rc=0 n
+
+	failslab_arm rxe_ind_mr_init || return 1
+	fault_relogin || rc=1
+	failslab_disarm || {
+		ktap_print_msg "no allocation under rxe_ind_mr_init failed:" \
+			"the login allocated no indirect MR"
+		rc=1
+	}
+	[ $rc = 0 ] || return 1
+	case $ULP_TRANSPORT in
+	iser)
+		ulp_iser_stats || return 1
+		n=${ULP_REG[reg_plan_6_12]} ;;
+	srp)
+		n=$(cat "$ULP_SRP_HOST/reg_plan_6_12") || return 1
+		ktap_print_msg "reg_policy: $(cat "$ULP_SRP_HOST/reg_policy")"
+		[ "$(cat "$ULP_SRP_HOST/reg_policy")" = never ] || rc=1 ;;
+	esac
+	ktap_print_msg "reg_plan_6_12: $n"
+	[ "$n" = 1 ] || rc=1
 	return $rc
 }
 
@@ -322,6 +375,7 @@ fault_inject()
 	portal) fault_portal ;;
 	failslab) fault_failslab ;;
 	failslab_fb) fault_failslab rxe_ind_mr_init ;;
+	failslab_login) fault_failslab_login ;;
 	listener) fault_nfs_listener ;;
 	*)
 		ktap_print_msg "unknown fault $1"

@@ -62,7 +62,7 @@ ULP_SRP_PORT=${ULP_SRP_PORT:-5555}
 # 4 MiB command, which then needs several page-list MRs
 ULP_SRP_OPTS=${ULP_SRP_OPTS:-}
 ULP_SRP_BIG_OPTS="max_sect=8192,sg_tablesize=2048"
-ULP_SRP_POLICY=auto	# ib_srp reg_policy of the pass (module parameter)
+ULP_SRP_POLICY=auto	# ib_srp reg_policy of the pass (auto: the module parameter; always, never: add_target option)
 ULP_SRP_HOST=		# /sys/class/scsi_host/hostN of the SRP target port
 ULP_NFS_PORT=20049
 ULP_EXPORT=/tmp/ulp-export
@@ -418,14 +418,22 @@ ulp_srpt_port()
 # (add_target tried TRIES times, default once: see ulp_srp_login).
 ulp_srp_attach()
 {
-	local port tpg opts=$ULP_SRP_OPTS
+	local port tpg opts=$ULP_SRP_OPTS pol
 
 	modprobe ib_srp || { ktap_print_msg "modprobe ib_srp failed"; return 1; }
-	# ib_srp reads reg_policy when a target port is added (an unpatched
-	# kernel's, policy "stock", has none)
-	[ "$ULP_SRP_POLICY" = stock ] ||
-		echo "$ULP_SRP_POLICY" > /sys/module/ib_srp/parameters/reg_policy ||
-		{ ktap_print_msg "cannot set ib_srp reg_policy=$ULP_SRP_POLICY"; return 1; }
+	# an unpatched kernel's ib_srp (policy "stock") has no reg_policy;
+	# auto is the module parameter's default; always and never are
+	# add_target options, which must win over a module parameter set
+	# to another policy
+	case $ULP_SRP_POLICY in
+	stock) ;;
+	auto)
+		echo auto > /sys/module/ib_srp/parameters/reg_policy ;;
+	*)
+		[ "$ULP_SRP_POLICY" = never ] && pol=always || pol=never
+		echo "$pol" > /sys/module/ib_srp/parameters/reg_policy &&
+			opts=${opts:+$opts,}reg_policy=$ULP_SRP_POLICY ;;
+	esac || { ktap_print_msg "cannot set ib_srp reg_policy"; return 1; }
 	[ "$ULP_SRP_POLICY:$ULP_MODE" = never:off ] &&
 		opts=${opts:+$opts,}$ULP_SRP_BIG_OPTS
 	ulp_rd_create || return 1
@@ -869,7 +877,7 @@ ulp_end()
 
 # ulp_iser_stat NAME: the iSER registration counter NAME of the session
 # (a custom statistic of iscsiadm -m session -r SID -s).
-ULP_ISER_STATS="reg_dma_lkey reg_page_list reg_fallback reg_fallback_errors"
+ULP_ISER_STATS="reg_dma_lkey reg_page_list reg_fallback reg_fallback_errors reg_plan_6_12"
 declare -gA ULP_REG
 
 # ulp_iser_stats: the session's registration counters (custom statistics
@@ -979,7 +987,7 @@ ulp_policy_mrs()
 # SRP's registration counters: attributes of the SCSI host of the target
 # port, and at the target (ib_srpt) the commands whose data moved by RDMA
 # and the initiator data buffers, one RDMA transfer each, they took.
-ULP_SRP_STATS="reg_page_list reg_fallback reg_multi_mr reg_out_of_mrs reg_fallback_errors"
+ULP_SRP_STATS="reg_page_list reg_fallback reg_multi_mr reg_out_of_mrs reg_fallback_errors reg_plan_6_12"
 
 # ulp_srp_stats: all of them, into ULP_REG[NAME] (data_cmds, data_bufs
 # for the target's).
@@ -1097,7 +1105,7 @@ ulp_min()
 # offers an MR that maps any list: no virt_boundary, and sg_tablesize the
 # fallback MR's entries (an indirect MR's with the offer on, an SG_GAPS
 # MR's, max_fast_reg_page_list_len, on an SG_GAPS-only device), at most
-# one per sector of the host's max_sectors and SG_MAX_SEGMENTS (2048);
+# one per 4 KiB of the host's max_sectors and SG_MAX_SEGMENTS (2048);
 # segments up to the 2 GiB of an indirect MR's entry, or the device's DMA
 # segment limit (rxe: 4 GiB - 1) for SG_GAPS MRs.  never: Linux 6.12's
 # limits (cmd_sg_entries, 12, with the default login and rxe's offer) but
@@ -1113,13 +1121,13 @@ ulp_srp_path()
 	ktap_print_msg "reg_policy $eff, sg_tablesize $tbl"
 	case $ULP_SRP_POLICY:$ULP_MODE in
 	auto:on|always:on)
-		fb=$(ulp_min "$ULP_RXE_IND_LEN" $((kb * 2)) 2048)
+		fb=$(ulp_min "$ULP_RXE_IND_LEN" $(((kb + 3) / 4)) 2048)
 		ktap_print_msg "expected: reg_policy $ULP_SRP_POLICY indirect," \
 			"sg_tablesize $fb, max_segment_size 2147483648"
 		[ "$eff" = "$ULP_SRP_POLICY indirect" ] &&
 			[ "$mss" = 2147483648 ] && [ "$tbl" = "$fb" ] ;;
 	auto:gaps|always:gaps)
-		fb=$(ulp_min "$ULP_RXE_FRMR_LEN" $((kb * 2)) 2048)
+		fb=$(ulp_min "$ULP_RXE_FRMR_LEN" $(((kb + 3) / 4)) 2048)
 		ktap_print_msg "expected: reg_policy $ULP_SRP_POLICY sg_gaps," \
 			"sg_tablesize $fb, max_segment_size 4294967295"
 		[ "$eff" = "$ULP_SRP_POLICY sg_gaps" ] &&
@@ -1161,7 +1169,7 @@ ulp_iser_no_fallback_errors()
 # Where commands may take the fallback MR (auto where rxe offers an MR
 # that maps any list, always with indirect MRs) sg_tablesize is the
 # entries of a fallback MR (an indirect MR's, or on an SG_GAPS-only device
-# an SG_GAPS MR's, max_fast_reg_page_list_len), at most one per sector of
+# an SG_GAPS MR's, max_fast_reg_page_list_len), at most one per 4 KiB of
 # ib_iser's max_sectors and 4096; else Linux 6.12's: the 4 KiB pages of
 # the largest command, at most a page list's (less one for a misaligned
 # start without SG_GAPS).  The SCSI midlayer caps it at SG_MAX_SEGMENTS.
@@ -1182,7 +1190,7 @@ ulp_iser_path()
 	auto:gaps) fb=$ULP_RXE_FRMR_LEN ;;
 	esac
 	if [ -n "$fb" ]; then
-		want=$(ulp_min "$fb" "$ms" 4096)
+		want=$(ulp_min "$fb" $(((ms + 7) / 8)) 4096)
 	elif ulp_mode_offer "$ULP_MODE"; then
 		want=$(ulp_min $(((ms + 7) / 8)) 4096 "$ULP_RXE_FRMR_LEN")
 	else
