@@ -30,8 +30,9 @@ if [ "$variant" = debug ]; then
 	# reconnect that cannot allocate its MR pools followed by one that
 	# can (where CONFIG_DEBUG_LIST caught free_tx built twice, patch
 	# 0021) and an iSER reconnect that cannot allocate its fallback
-	# MR; make soak-debug runs every fault
-	export ULP_FAULT_CASES=${ULP_FAULT_CASES:-srp:rxe_link,failslab iser:failslab_fb}
+	# MR; then a login of each that cannot allocate its fallback MRs
+	# and takes Linux 6.12's plan; make soak-debug runs every fault
+	export ULP_FAULT_CASES=${ULP_FAULT_CASES:-srp:rxe_link,failslab,failslab_login iser:failslab_fb,failslab_login}
 fi
 t0=$(date +%s)
 

@@ -13,7 +13,10 @@ that never reported counts as a failure, more results than a plan
 announced as one.  Nesting is KUnit's four-space indentation or the
 kselftest runner's "# " prefix; a "KTAP version" line starts a new
 document at its depth (debugfs results files concatenated).  A skip is
-never a pass.
+never a pass.  Under each failure come the diagnostic lines its test
+printed before its result line and after it, up to the next result (the
+last 40 before, the first 40 after), so that a log of the summary alone
+tells why.
 
 --expect LABEL=NAME,...: LABEL's file must hold a top-level result for
 every NAME (the whole name, or its last ": " field: the kselftest
@@ -89,6 +92,7 @@ class Counter:
         levels = {}
         top = []        # names of the top-level results
         diag = {}       # depth: "# " lines since its last result
+        after = {}      # depth: the notes of a failure just reported there
 
         def level(depth):
             return levels.setdefault(depth, Level())
@@ -141,8 +145,13 @@ class Counter:
             if not m:
                 if line.startswith('#'):
                     diag.setdefault(depth, []).append(line)
+                    # a failure's diagnostics may also follow it (TAP)
+                    if depth in after and len(after[depth]) < NOTES:
+                        after[depth].append(line)
                 continue
             notes = diag.pop(depth, [])
+            after.pop(depth, None)
+            nfail = len(self.notes)
             ok = m.group(1) == 'ok'
             name = m.group(3).strip() or '#%s' % m.group(2)
             directive = (m.group(4) or '').upper()
@@ -162,6 +171,7 @@ class Counter:
                     self.count(here, FAIL, '%s (%s)'
                                % (where, (directive or 'failed').lower()),
                                notes=notes)
+                    after[depth] = self.notes[nfail]
                 elif directive == 'SKIP' and not kids.counted[SKIP]:
                     self.count(here, SKIP, with_reason(where, reason))
                 continue
@@ -177,6 +187,7 @@ class Counter:
             else:
                 self.count(here, FAIL, with_reason(where, directive.lower()),
                            notes=notes)
+                after[depth] = self.notes[nfail]
         missing = [n for n in expect if not reported(top, n)]
         for n in missing:
             self.count(level(0), FAIL, '%s: %s did not report' % (label, n))

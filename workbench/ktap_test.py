@@ -268,6 +268,19 @@ CASES = [
         # SRP add_target failed
     1 passed, 1 failed
     ''', 1),
+    ('diagnostics after a failure (the gates) come under it too',
+     [], {'gates': '''
+    KTAP version 1
+    1..3
+    ok 1 checkpatch a.sh
+    not ok 2 checkpatch b.sh
+    # b.sh:82: CHECK:LONG_LINE
+    ok 3 checkpatch c.sh
+    '''}, '''
+    FAIL: gates: checkpatch b.sh
+        # b.sh:82: CHECK:LONG_LINE
+    2 passed, 1 failed
+    ''', 1),
 ]
 
 

@@ -630,6 +630,7 @@ int rxe_ind_flush(struct rxe_mr *mr, bool whole, u64 iova, u64 length,
 	rxe_ind_put_live(mr->ind, idx);
 	return err == -ERANGE ? -EINVAL : err;	/* -ERANGE: outside the MR */
 }
+EXPORT_SYMBOL_IF_KUNIT(rxe_ind_flush);
 
 /**
  * rxe_fill_res_mr_entry() - Driver attributes of an MR for restrack

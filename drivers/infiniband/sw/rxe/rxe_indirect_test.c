@@ -802,11 +802,119 @@ static void rxe_ind_reg_races_map(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
 }
 
+/*
+ * ATOMIC WRITE through an indirect MR: rxe_mr_do_atomic_write(), which
+ * the responder calls for an rkey of either kind, puts the 8 bytes at
+ * the referenced address, as the same write through the referenced fast
+ * MR does; a misaligned iova (rule A9's portable half), a referenced
+ * address 4 bytes off an aligned iova (its device-defined half: rxe
+ * refuses it as a direct misaligned write) and 8 bytes past the end fail
+ * with the responder status of the same fault on the fast MR, and write
+ * nothing; so does an entry whose MR lacks local write (the right every
+ * entry of an atomic needs), for which a direct MR has no equivalent.
+ */
+static void rxe_ind_atomic_write_like_direct(struct kunit *test)
+{
+	struct rxe_it *t = test->priv;
+	struct ib_mr *fmr = rxe_it_fast(test);
+	struct ib_mr *mr = rxe_it_indirect(test, fmr->iova, fmr->lkey);
+	struct ib_mr *off = rxe_it_indirect(test, fmr->iova + 4, fmr->lkey);
+	const u64 v = 0x1122334455667788ULL;
+	u8 model[RXE_IT_LEN];
+	u64 got;
+	int direct;
+
+	memset(t->buf, 0x5a, RXE_IT_LEN);
+	KUNIT_EXPECT_EQ(test, rxe_mr_do_atomic_write(to_rmr(mr), 0x10008, v),
+			0);
+	KUNIT_EXPECT_EQ(test, rxe_mr_do_atomic_write(to_rmr(fmr),
+						     fmr->iova + 16, ~v), 0);
+	memcpy(&got, t->buf + 8, sizeof(got));
+	KUNIT_EXPECT_EQ(test, got, v);
+	memcpy(&got, t->buf + 16, sizeof(got));
+	KUNIT_EXPECT_EQ(test, got, ~v);
+	KUNIT_EXPECT_EQ(test, t->buf[7], 0x5a);
+	KUNIT_EXPECT_EQ(test, t->buf[24], 0x5a);
+
+	memcpy(model, t->buf, RXE_IT_LEN);
+	direct = rxe_mr_do_atomic_write(to_rmr(fmr), fmr->iova + 4, v);
+	KUNIT_EXPECT_NE(test, direct, 0);
+	KUNIT_EXPECT_EQ(test, rxe_mr_do_atomic_write(to_rmr(mr), 0x10004, v),
+			direct);
+	KUNIT_EXPECT_EQ(test, rxe_mr_do_atomic_write(to_rmr(off), 0x10000, v),
+			direct);
+	direct = rxe_mr_do_atomic_write(to_rmr(fmr), fmr->iova + RXE_IT_LEN,
+					v);
+	KUNIT_EXPECT_NE(test, direct, 0);
+	KUNIT_EXPECT_EQ(test, rxe_mr_do_atomic_write(to_rmr(mr),
+						     0x10000 + RXE_IT_LEN, v),
+			direct);
+	to_rmr(fmr)->access = 0;
+	KUNIT_EXPECT_NE(test, rxe_mr_do_atomic_write(to_rmr(mr), 0x10008, ~v),
+			0);
+	KUNIT_EXPECT_EQ(test, memcmp(t->buf, model, RXE_IT_LEN), 0);
+
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(off), 0);
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(fmr), 0);
+}
+
+/*
+ * RDMA FLUSH through an indirect MR (rxe_ind_flush(), the responder's
+ * flush of an indirect rkey), both placement types, a range and the whole
+ * MR: each entry's MR must have the flush right of the type, as a direct
+ * MR must; a persistent flush of a range outside the MR fails as the
+ * persistent flush of the same range of a fast MR (rxe_flush_pmem_iova())
+ * does, and one of an invalidated MR fails.
+ */
+static void rxe_ind_flush_rights_like_direct(struct kunit *test)
+{
+	struct ib_mr *fmr = rxe_it_fast(test);
+	struct ib_mr *mr = rxe_it_indirect(test, fmr->iova, fmr->lkey);
+	struct rxe_mr *ind = to_rmr(mr), *ref = to_rmr(fmr);
+	const u32 g = IB_FLUSH_GLOBAL, p = IB_FLUSH_PERSISTENT;
+	int direct;
+
+	ref->access = IB_ACCESS_LOCAL_WRITE;
+	KUNIT_EXPECT_EQ(test, rxe_ind_flush(ind, false, 0x10000, RXE_IT_LEN, g),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, rxe_ind_flush(ind, true, 0, 0, g), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rxe_ind_flush(ind, false, 0x10000, RXE_IT_LEN, p),
+			-EINVAL);
+
+	ref->access |= IB_ACCESS_FLUSH_GLOBAL;
+	KUNIT_EXPECT_EQ(test, rxe_ind_flush(ind, false, 0x10000, RXE_IT_LEN, g),
+			0);
+	KUNIT_EXPECT_EQ(test, rxe_ind_flush(ind, true, 0, 0, g), 0);
+	KUNIT_EXPECT_EQ(test, rxe_ind_flush(ind, false, 0x10000, RXE_IT_LEN, p),
+			-EINVAL);
+
+	ref->access |= IB_ACCESS_FLUSH_PERSISTENT;
+	KUNIT_EXPECT_EQ(test, rxe_flush_pmem_iova(ref, fmr->iova, RXE_IT_LEN),
+			0);
+	KUNIT_EXPECT_EQ(test, rxe_ind_flush(ind, false, 0x10000, RXE_IT_LEN, p),
+			0);
+	KUNIT_EXPECT_EQ(test, rxe_ind_flush(ind, true, 0, 0, p | g), 0);
+
+	direct = rxe_flush_pmem_iova(ref, fmr->iova + 1, RXE_IT_LEN);
+	KUNIT_EXPECT_LT(test, direct, 0);
+	KUNIT_EXPECT_EQ(test, rxe_ind_flush(ind, false, 0x10001, RXE_IT_LEN, p),
+			direct);
+
+	rxe_ind_invalidate(ind);
+	KUNIT_EXPECT_EQ(test, rxe_ind_flush(ind, false, 0x10000, RXE_IT_LEN, g),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(fmr), 0);
+}
+
 static struct kunit_case rxe_indirect_cases[] = {
 	KUNIT_CASE(rxe_ind_good_entry_gathers),
 	KUNIT_CASE(rxe_ind_bad_lkey_like_direct),
 	KUNIT_CASE(rxe_ind_outside_mr_like_direct),
 	KUNIT_CASE(rxe_ind_entry_outside_ref_like_direct),
+	KUNIT_CASE(rxe_ind_atomic_write_like_direct),
+	KUNIT_CASE(rxe_ind_flush_rights_like_direct),
 	KUNIT_CASE(rxe_ind_map_busy),			/* S5 */
 	KUNIT_CASE(rxe_ind_map_during_map),		/* S5 */
 	KUNIT_CASE(rxe_ind_reg_meets_map),		/* S5 */

@@ -6,8 +6,8 @@
 #ifndef _SRP_REG_H
 #define _SRP_REG_H
 
-#include <linux/parser.h>
 #include <linux/percpu.h>
+#include <linux/parser.h>	/* after a header that defines u64 and bool */
 #include <rdma/ib_verbs.h>
 
 struct Scsi_Host;

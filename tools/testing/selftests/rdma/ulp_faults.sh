@@ -79,7 +79,8 @@ FAULT_LOG=/tmp/ulp-fault.log
 FAULT_STOP=/tmp/ulp-fault.stop
 # the writers' path: a link to the disk, renamed by a new login
 FAULT_DEV=/tmp/ulp-fault-dev
-FAULT_SCSI="netdev abort reset_dev reset_host relogin rxe_link lun portal failslab failslab_fb failslab_login"
+FAULT_SCSI="netdev abort reset_dev reset_host relogin rxe_link lun portal"
+FAULT_SCSI+=" failslab failslab_fb failslab_login"
 FAULT_NFS="netdev relogin rxe_link listener"
 FAULT_TRANSPORTS="iser srp nfs4"
 # every fault once; those whose recovery differs most between the SCSI

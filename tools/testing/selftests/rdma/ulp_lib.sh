@@ -62,7 +62,9 @@ ULP_SRP_PORT=${ULP_SRP_PORT:-5555}
 # 4 MiB command, which then needs several page-list MRs
 ULP_SRP_OPTS=${ULP_SRP_OPTS:-}
 ULP_SRP_BIG_OPTS="max_sect=8192,sg_tablesize=2048"
-ULP_SRP_POLICY=auto	# ib_srp reg_policy of the pass (auto: the module parameter; always, never: add_target option)
+# ib_srp reg_policy of the pass (auto: the module parameter; always,
+# never: add_target's option)
+ULP_SRP_POLICY=auto
 ULP_SRP_HOST=		# /sys/class/scsi_host/hostN of the SRP target port
 ULP_NFS_PORT=20049
 ULP_EXPORT=/tmp/ulp-export
@@ -877,7 +879,8 @@ ulp_end()
 
 # ulp_iser_stat NAME: the iSER registration counter NAME of the session
 # (a custom statistic of iscsiadm -m session -r SID -s).
-ULP_ISER_STATS="reg_dma_lkey reg_page_list reg_fallback reg_fallback_errors reg_plan_6_12"
+ULP_ISER_STATS="reg_dma_lkey reg_page_list reg_fallback reg_fallback_errors
+	reg_plan_6_12"
 declare -gA ULP_REG
 
 # ulp_iser_stats: the session's registration counters (custom statistics
@@ -987,7 +990,8 @@ ulp_policy_mrs()
 # SRP's registration counters: attributes of the SCSI host of the target
 # port, and at the target (ib_srpt) the commands whose data moved by RDMA
 # and the initiator data buffers, one RDMA transfer each, they took.
-ULP_SRP_STATS="reg_page_list reg_fallback reg_multi_mr reg_out_of_mrs reg_fallback_errors reg_plan_6_12"
+ULP_SRP_STATS="reg_page_list reg_fallback reg_multi_mr reg_out_of_mrs
+	reg_fallback_errors reg_plan_6_12"
 
 # ulp_srp_stats: all of them, into ULP_REG[NAME] (data_cmds, data_bufs
 # for the target's).
