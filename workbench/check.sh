@@ -26,10 +26,10 @@ if [ "$variant" = debug ]; then
 	# with several MRs runs in make check)
 	export ULP_SRP_PASSES=${ULP_SRP_PASSES:-auto:on}
 	# faults under load: the device gone under SRP (where the debug
-	# soak found a use of freed requests, patch 0020), an SRP
+	# soak found a use of freed requests, patch 0001), an SRP
 	# reconnect that cannot allocate its MR pools followed by one that
 	# can (where CONFIG_DEBUG_LIST caught free_tx built twice, patch
-	# 0021) and an iSER reconnect that cannot allocate its fallback
+	# 0002) and an iSER reconnect that cannot allocate its fallback
 	# MR; then a login of each that cannot allocate its fallback MRs
 	# and takes Linux 6.12's plan; make soak-debug runs every fault
 	export ULP_FAULT_CASES=${ULP_FAULT_CASES:-srp:rxe_link,failslab,failslab_login iser:failslab_fb,failslab_login}

@@ -1092,6 +1092,64 @@ static void wqe_refused_in_chain(struct kunit *test)
 			MLX5_OPCODE_UMR);
 }
 
+/*
+ * REG_MR and LOCAL_INV on a UC or a UD QP, whose send queues build no
+ * UMR: refused when posted, with nothing posted and no doorbell; on the
+ * RC QP the same LOCAL_INV is posted.  Without the refusal both were
+ * posted as WQEs with the UMR opcode and no UMR segments.
+ */
+static void wqe_umr_refused_on_uc_ud(struct kunit *test)
+{
+	static const enum ib_qp_type types[] = { IB_QPT_UC, IB_QPT_UD };
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *gaps = t_mr(e, IB_MR_TYPE_SG_GAPS, 8);
+	struct mlx5_ib_ah *ah = kunit_kzalloc(test, sizeof(*ah), GFP_KERNEL);
+	union {
+		struct ib_reg_wr reg;
+		struct ib_ud_wr ud;	/* all that the UD path may read */
+	} wr;
+	const struct ib_send_wr *bad;
+	int i, op;
+
+	KUNIT_ASSERT_NOT_NULL(test, ah);
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		e->qp->type = types[i];
+		e->qp->ibqp.qp_type = types[i];
+		for (op = 0; op < 2; op++) {
+			memset(&wr, 0, sizeof(wr));
+			if (op == 0) {
+				wr.reg.wr.opcode = IB_WR_REG_MR;
+				wr.reg.mr = &gaps->ibmr;
+				wr.reg.key = T_MKEY;
+			} else {
+				wr.ud.wr.opcode = IB_WR_LOCAL_INV;
+				wr.ud.wr.ex.invalidate_rkey = T_MKEY;
+				wr.ud.ah = &ah->ibah;
+			}
+			e->dbr[MLX5_SND_DBR] = cpu_to_be32(0x77);
+			KUNIT_EXPECT_EQ_MSG(test, t_post(e, &wr.reg.wr, &bad),
+					    -EINVAL, "%s on a QP of type %d",
+					    op ? "LOCAL_INV" : "REG_MR",
+					    types[i]);
+			KUNIT_EXPECT_PTR_EQ(test, bad, &wr.reg.wr);
+			KUNIT_EXPECT_EQ(test, e->qp->sq.cur_post, 0);
+			KUNIT_EXPECT_EQ(test, be32_to_cpu(e->dbr[MLX5_SND_DBR]),
+					0x77);
+			KUNIT_EXPECT_EQ(test, e->qp->bf.offset, 0);
+		}
+	}
+
+	e->qp->type = IB_QPT_RC;
+	e->qp->ibqp.qp_type = IB_QPT_RC;
+	memset(&wr, 0, sizeof(wr));
+	wr.reg.wr.opcode = IB_WR_LOCAL_INV;
+	wr.reg.wr.ex.invalidate_rkey = T_MKEY;
+	KUNIT_EXPECT_EQ(test, t_post(e, &wr.reg.wr, &bad), 0);
+	KUNIT_EXPECT_GT(test, e->qp->sq.cur_post, 0);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(((__be32 *)e->sq_buf)[0]) & 0xff,
+			MLX5_OPCODE_UMR);
+}
+
 /* SG_GAPS and MEM_REG MRs post what they posted before. */
 static void wqe_other_types_unchanged(struct kunit *test)
 {
@@ -1176,6 +1234,7 @@ static struct kunit_case mlx5_ib_indirect_wqe_cases[] = {
 	KUNIT_CASE(wqe_iova_at_post),
 	KUNIT_CASE_PARAM(wqe_refused_at_post, t_refuse_gen_params),
 	KUNIT_CASE(wqe_refused_in_chain),
+	KUNIT_CASE(wqe_umr_refused_on_uc_ud),
 	KUNIT_CASE(wqe_other_types_unchanged),
 	KUNIT_CASE_PARAM(caps_advertised, t_caps_gen_params),
 	{}
