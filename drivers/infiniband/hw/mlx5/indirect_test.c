@@ -931,9 +931,8 @@ static void wqe_fields(struct kunit *test)
 	       MLX5_MKEY_MASK_START_ADDR | MLX5_MKEY_MASK_EN_RINVAL |
 	       MLX5_MKEY_MASK_KEY | MLX5_MKEY_MASK_LR | MLX5_MKEY_MASK_LW |
 	       MLX5_MKEY_MASK_RR | MLX5_MKEY_MASK_RW |
-	       MLX5_MKEY_MASK_SMALL_FENCE | MLX5_MKEY_MASK_FREE;
-	if (p->access & IB_ACCESS_REMOTE_ATOMIC)
-		mask |= MLX5_MKEY_MASK_A;
+	       MLX5_MKEY_MASK_SMALL_FENCE | MLX5_MKEY_MASK_FREE |
+	       MLX5_MKEY_MASK_A;	/* written with or without the right */
 	KUNIT_EXPECT_EQ(test, u.mkey_mask, mask);
 
 	/* mkey segment: KLM mode, valid, rights, key, range */
@@ -1150,6 +1149,87 @@ static void wqe_umr_refused_on_uc_ud(struct kunit *test)
 			MLX5_OPCODE_UMR);
 }
 
+/*
+ * A registration refused for its access flags or IB_SEND_INLINE after
+ * one that was posted: the first stays posted and the doorbell register
+ * gets its WQE's first 8 bytes, not those of the refused one, which is
+ * never begun.  Alone, the refused registration posts nothing.
+ */
+static void wqe_reg_refused_before_begin(struct kunit *test)
+{
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *good = t_mr(e, IB_MR_TYPE_SG_GAPS, 8);
+	struct mlx5_ib_mr *other = t_mr(e, IB_MR_TYPE_SG_GAPS, 8);
+	struct ib_reg_wr wr[2] = {
+		{ .wr.opcode = IB_WR_REG_MR, .mr = &good->ibmr, .key = T_MKEY },
+		{ .wr.opcode = IB_WR_REG_MR, .mr = &other->ibmr, .key = T_MKEY },
+	};
+	const struct ib_send_wr *bad;
+	int round, cur;
+
+	for (round = 0; round < 2; round++) {
+		if (round == 0) {
+			wr[1].wr.send_flags = IB_SEND_INLINE;
+		} else {
+			/* a right a UMR may not change on this device */
+			MLX5_SET(cmd_hca_cap, e->cap->cur, atomic, 1);
+			MLX5_SET(cmd_hca_cap, e->cap->cur,
+				 umr_modify_atomic_disabled, 1);
+			wr[1].wr.send_flags = 0;
+			wr[1].access = IB_ACCESS_REMOTE_ATOMIC;
+		}
+		wr[0].wr.next = &wr[1].wr;
+		KUNIT_EXPECT_EQ(test, t_post(e, &wr[0].wr, &bad), -EINVAL);
+		KUNIT_EXPECT_PTR_EQ(test, bad, &wr[1].wr);
+		cur = e->qp->sq.cur_post;
+		KUNIT_EXPECT_GT(test, cur, 0);
+		KUNIT_EXPECT_EQ(test, be32_to_cpu(e->dbr[MLX5_SND_DBR]), cur);
+		KUNIT_EXPECT_EQ(test, e->bf[0], *(u64 *)e->sq_buf);
+		KUNIT_EXPECT_EQ(test,
+				be32_to_cpu(((__be32 *)e->sq_buf)[0]) & 0xff,
+				MLX5_OPCODE_UMR);
+
+		e->dbr[MLX5_SND_DBR] = cpu_to_be32(0x77);
+		KUNIT_EXPECT_EQ(test, t_post(e, &wr[1].wr, &bad), -EINVAL);
+		KUNIT_EXPECT_PTR_EQ(test, bad, &wr[1].wr);
+		KUNIT_EXPECT_EQ(test, e->qp->sq.cur_post, 0);
+		KUNIT_EXPECT_EQ(test, be32_to_cpu(e->dbr[MLX5_SND_DBR]), 0x77);
+	}
+}
+
+/*
+ * Every registration writes the atomic right it grants, so that one
+ * without remote atomic after one with it clears the right (rule A3):
+ * the UMR's mask selects the bit whether or not it is granted.  Where a
+ * UMR may not change it (umr_modify_atomic_disabled), the mask leaves it
+ * and a registration asking for atomic is refused.
+ */
+static void wqe_atomic_right_written(struct kunit *test)
+{
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *mr = t_mr(e, IB_MR_TYPE_SG_GAPS, 8);
+	struct t_umr u;
+
+	KUNIT_ASSERT_EQ(test, t_reg(e, mr, T_MKEY, IB_ACCESS_REMOTE_ATOMIC |
+				    IB_ACCESS_LOCAL_WRITE), 0);
+	t_decode(e, &u);
+	KUNIT_EXPECT_TRUE(test, u.mkey_mask & MLX5_MKEY_MASK_A);
+	KUNIT_EXPECT_EQ(test, u.a, 1);
+
+	KUNIT_ASSERT_EQ(test, t_reg(e, mr, T_MKEY, IB_ACCESS_LOCAL_WRITE), 0);
+	t_decode(e, &u);
+	KUNIT_EXPECT_TRUE(test, u.mkey_mask & MLX5_MKEY_MASK_A);
+	KUNIT_EXPECT_EQ(test, u.a, 0);
+
+	MLX5_SET(cmd_hca_cap, e->cap->cur, atomic, 1);
+	MLX5_SET(cmd_hca_cap, e->cap->cur, umr_modify_atomic_disabled, 1);
+	KUNIT_ASSERT_EQ(test, t_reg(e, mr, T_MKEY, IB_ACCESS_LOCAL_WRITE), 0);
+	t_decode(e, &u);
+	KUNIT_EXPECT_FALSE(test, u.mkey_mask & MLX5_MKEY_MASK_A);
+	KUNIT_EXPECT_EQ(test, t_reg(e, mr, T_MKEY, IB_ACCESS_REMOTE_ATOMIC),
+			-EINVAL);
+}
+
 /* SG_GAPS and MEM_REG MRs post what they posted before. */
 static void wqe_other_types_unchanged(struct kunit *test)
 {
@@ -1235,6 +1315,8 @@ static struct kunit_case mlx5_ib_indirect_wqe_cases[] = {
 	KUNIT_CASE_PARAM(wqe_refused_at_post, t_refuse_gen_params),
 	KUNIT_CASE(wqe_refused_in_chain),
 	KUNIT_CASE(wqe_umr_refused_on_uc_ud),
+	KUNIT_CASE(wqe_reg_refused_before_begin),
+	KUNIT_CASE(wqe_atomic_right_written),
 	KUNIT_CASE(wqe_other_types_unchanged),
 	KUNIT_CASE_PARAM(caps_advertised, t_caps_gen_params),
 	{}
