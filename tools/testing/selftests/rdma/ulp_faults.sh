@@ -45,9 +45,10 @@
 #              logs in again.  iSCSI and NFS reconnect by themselves.
 #   lun        the target's LUN 0 unmapped for 3 s (iSER: the TPG's LUN
 #              loses its backstore; SRP: the initiator's ACL loses it)
-#   portal     the target portal gone for 3 s: the TPG disabled, which
-#              ends its sessions, and its listener removed; then both
-#              back, and the initiator reconnects
+#   portal     the target portal gone: the TPG disabled, which ends its
+#              sessions, and its listener removed, until the initiator
+#              has seen its session end and 3 s longer; then both back,
+#              and the initiator reconnects
 #   failslab   the portal fault with failslab armed on the initiator's
 #              registration MRs (the stack filter on iser_reg_alloc_mrs
 #              or srp_create_fr_pool): the first reconnect fails to
@@ -231,10 +232,48 @@ fault_lun()
 	esac
 }
 
-# fault_portal: the TPG disabled and its listener gone for 3 s.
+# fault_session_up: whether the initiator's session is up (iSER: the
+# iSCSI session LOGGED_IN; SRP: the remote port running).
+fault_session_up()
+{
+	local s p
+
+	case $ULP_TRANSPORT in
+	iser)
+		s=$(ulp_iser_session) || return 1
+		[ "$(cat "$s/state" 2>/dev/null)" = LOGGED_IN ] ;;
+	srp)
+		for p in /sys/class/srp_remote_ports/port-*; do
+			[ "$(cat "$p/state" 2>/dev/null)" = running ] || return 1
+		done ;;
+	esac
+}
+
+# fault_wait_down: wait (at most 60 s) until the initiator has seen its
+# session end.  The target closes its sessions asynchronously; on a slow
+# (debug, TCG) guest that can take longer than the outage, and a fault
+# whose outage ends before the initiator saw it tests nothing.
+fault_wait_down()
+{
+	local t0=$SECONDS
+
+	while fault_session_up; do
+		[ $((SECONDS - t0)) -lt 60 ] || {
+			ktap_print_msg "the initiator still logged in 60 s" \
+				"after the portal went away"
+			return 1
+		}
+		sleep 0.5
+	done
+	ktap_print_msg "the initiator saw the session end after" \
+		"$((SECONDS - t0)) s"
+}
+
+# fault_portal: the TPG disabled and its listener gone until the
+# initiator has seen its session end, and 3 s longer.
 fault_portal()
 {
-	local tpg np a port
+	local tpg np a port rc=0
 
 	case $ULP_TRANSPORT in
 	iser)
@@ -242,15 +281,18 @@ fault_portal()
 		np=$tpg/np/$RXE_ADDR:3260
 		echo 0 > "$tpg/enable" && echo 0 > "$np/iser" &&
 			rmdir "$np" || return 1
+		fault_wait_down || rc=1
 		sleep 3
-		mkdir "$np" && echo 1 > "$np/iser" && echo 1 > "$tpg/enable" ;;
+		mkdir "$np" && echo 1 > "$np/iser" && echo 1 > "$tpg/enable" &&
+			return $rc ;;
 	srp)
 		tpg=$ULP_CFG/srpt/$(ulp_srpt_port)/$(ulp_srpt_port)
 		a=$ULP_CFG/srpt/discovery_auth/rdma_cm_port
 		port=$(cat "$a") || return 1
 		echo 0 > "$tpg/enable" && echo 0 > "$a" || return 1
+		fault_wait_down || rc=1
 		sleep 3
-		echo "$port" > "$a" && echo 1 > "$tpg/enable" ;;
+		echo "$port" > "$a" && echo 1 > "$tpg/enable" && return $rc ;;
 	esac
 }
 
