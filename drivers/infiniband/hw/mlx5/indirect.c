@@ -16,6 +16,7 @@
 #include <rdma/ib_verbs.h>
 
 #include "mlx5_ib.h"
+#include "umr.h"
 #include "indirect.h"
 
 /**
@@ -46,25 +47,21 @@ void mlx5_ib_klms_from_sge(struct mlx5_klm *klms, const struct ib_sge *sge,
  * UMR may update, the gate of IBK_SG_GAPS_REG), what IB_WR_REG_MR needs
  * (a UMR that may change the entity size, the gate of
  * IB_DEVICE_MEM_MGT_EXTENSIONS) and a UMR that may modify an indirect
- * mkey (umr_indirect_mkey_disabled clear).  The list length is what the
- * device maps in one mkey (log_max_klm_list_size) and what one UMR can
- * carry (MLX5_IB_INDIRECT_MAX_KLMS).
+ * mkey (umr_indirect_mkey_disabled clear).  The list length is that of
+ * an SG_GAPS MR: what the device maps in one mkey (log_max_klm_list_size)
+ * and what one UMR can carry (MLX5R_UMR_MAX_KLMS).
  */
 void mlx5_ib_indirect_caps(struct mlx5_ib_dev *dev,
 			   struct ib_device_attr *props)
 {
 	struct mlx5_core_dev *mdev = dev->mdev;
-	u8 log_klms = MLX5_CAP_GEN(mdev, log_max_klm_list_size);
 
 	if (!MLX5_CAP_GEN(mdev, imaicl) ||
 	    MLX5_CAP_GEN(mdev, umr_modify_entity_size_disabled) ||
 	    MLX5_CAP_GEN(mdev, umr_indirect_mkey_disabled))
 		return;
 	props->kernel_cap_flags |= IBK_INDIRECT_REG;
-	/* 1 << 16 is already more than one UMR carries */
-	props->max_indirect_reg_list_len = log_klms < 16 ?
-		min_t(u32, 1U << log_klms, MLX5_IB_INDIRECT_MAX_KLMS) :
-		MLX5_IB_INDIRECT_MAX_KLMS;
+	props->max_indirect_reg_list_len = mlx5r_umr_max_reg_list_len(mdev);
 }
 
 static void mlx5_ib_descs_for_cpu(struct mlx5_ib_mr *mr)

@@ -6,22 +6,12 @@
 #ifndef _MLX5_IB_INDIRECT_H
 #define _MLX5_IB_INDIRECT_H
 
-#include <linux/limits.h>
 #include <linux/mlx5/device.h>
 #include <linux/mlx5/qp.h>
 #include <rdma/ib_verbs.h>
 
 struct mlx5_ib_dev;
 struct mlx5_ib_qp;
-
-/*
- * Most KLMs one REG_MR can carry: a KLM is one octoword and the UMR
- * control segment counts the translation it writes in a 16-bit number of
- * octowords, rounded up to MLX5_UMR_FLEX_ALIGNMENT bytes.
- */
-#define MLX5_IB_INDIRECT_MAX_KLMS					\
-	(U16_MAX / MLX5_UMR_KLM_NUM_ENTRIES_ALIGNMENT *			\
-	 MLX5_UMR_KLM_NUM_ENTRIES_ALIGNMENT)
 
 /**
  * mlx5_ib_set_klm() - Write one KLM: @len bytes at @addr through @key

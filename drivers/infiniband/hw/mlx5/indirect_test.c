@@ -665,7 +665,7 @@ static const struct t_edge t_edges[] = {
 	{ "mixed small entries", 200, 0, 0xfff },
 	{ "entries of the largest length", 3, IB_INDIRECT_MAX_ENTRY_LEN, 0 },
 	{ "last byte at the top of the address space", 9, 0, ~0ULL },
-	{ "the longest list", MLX5_IB_INDIRECT_MAX_KLMS, 0, 0x10000 },
+	{ "the longest list", MLX5R_UMR_MAX_KLMS, 0, 0x10000 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(t_edge, t_edges, name);
@@ -1280,10 +1280,10 @@ struct t_caps {
 
 static const struct t_caps t_capss[] = {
 	{ "KLM mkeys, UMR may modify them", 1, 0, 0, 16, 1,
-	  MLX5_IB_INDIRECT_MAX_KLMS },
+	  MLX5R_UMR_MAX_KLMS },
 	{ "short KLM lists", 1, 0, 0, 10, 1, 1024 },
 	{ "longer KLM lists than one UMR carries", 1, 0, 0, 20, 1,
-	  MLX5_IB_INDIRECT_MAX_KLMS },
+	  MLX5R_UMR_MAX_KLMS },
 	{ "no indirect mkeys (imaicl)", 0, 0, 0, 16, 0, 0 },
 	{ "UMR cannot change the entity size", 1, 1, 0, 16, 0, 0 },
 	{ "UMR cannot modify indirect mkeys", 1, 0, 1, 16, 0, 0 },
@@ -1297,7 +1297,7 @@ static void caps_advertised(struct kunit *test)
 	struct t_env *e = t_env_new(test);
 	struct ib_device_attr attr = {};
 
-	KUNIT_EXPECT_EQ(test, MLX5_IB_INDIRECT_MAX_KLMS, 65532);
+	KUNIT_EXPECT_EQ(test, MLX5R_UMR_MAX_KLMS, 65532);
 	t_cap_set(e, p->imaicl, p->entity_disabled, p->indirect_disabled,
 		  p->log_max_klm);
 	mlx5_ib_indirect_caps(e->dev, &attr);
@@ -1307,6 +1307,45 @@ static void caps_advertised(struct kunit *test)
 	/* the longest list fits one UMR's 16-bit octoword count */
 	KUNIT_EXPECT_LE(test, mlx5r_umr_get_xlt_octo(16ULL * p->max_len),
 			(u64)U16_MAX);
+	/* an SG_GAPS MR (max_fast_reg_page_list_len) is capped alike */
+	KUNIT_EXPECT_EQ(test, mlx5r_umr_max_reg_list_len(e->dev->mdev),
+			min_t(u32, 1U << p->log_max_klm, MLX5R_UMR_MAX_KLMS));
+}
+
+/*
+ * An SG_GAPS MR of the longest list the device advertises
+ * (max_fast_reg_page_list_len), every entry mapped: the UMR carries every
+ * KLM.  With the limit 1 << 16 that mkeys of some devices map, the
+ * 16-bit octoword count of 65536 KLMs was 0.
+ */
+static void wqe_sg_gaps_longest_list(struct kunit *test)
+{
+	struct t_env *e = t_env_new(test);
+	u32 n = mlx5r_umr_max_reg_list_len(e->dev->mdev), i;
+	struct scatterlist *sg = t_kvzalloc(test, n * sizeof(*sg));
+	struct mlx5_ib_mr *mr = t_mr(e, IB_MR_TYPE_SG_GAPS, n);
+	struct t_umr u;
+
+	KUNIT_ASSERT_EQ(test, MLX5_CAP_GEN(e->dev->mdev, log_max_klm_list_size),
+			16);
+	sg_init_table(sg, n);
+	for (i = 0; i < n; i++) {
+		sg_dma_address(&sg[i]) = T_DMA_BASE + (u64)i * SZ_4K + 512;
+		sg_dma_len(&sg[i]) = 512;
+	}
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sg(&mr->ibmr, sg, n, NULL, PAGE_SIZE),
+			n);
+	KUNIT_ASSERT_EQ(test, t_reg(e, mr, mr->ibmr.rkey,
+				    IB_ACCESS_REMOTE_READ), 0);
+	t_decode(e, &u);
+	KUNIT_EXPECT_EQ(test, u.access_mode, MLX5_MKC_ACCESS_MODE_KLMS);
+	KUNIT_EXPECT_EQ(test, u.xlt_octowords, n);
+	KUNIT_EXPECT_EQ(test, u.xlt_size, t_mkey_octowords(mr));
+	KUNIT_EXPECT_EQ(test, u.len, (u64)n * 512);
+	KUNIT_EXPECT_FALSE(test, u.inl);
+	KUNIT_EXPECT_EQ(test, u.ptr, (u64)mr->desc_map);
+	KUNIT_EXPECT_EQ(test, be64_to_cpu(u.klm[n - 1].va),
+			T_DMA_BASE + (u64)(n - 1) * SZ_4K + 512);
 }
 
 static struct kunit_case mlx5_ib_indirect_wqe_cases[] = {
@@ -1319,6 +1358,7 @@ static struct kunit_case mlx5_ib_indirect_wqe_cases[] = {
 	KUNIT_CASE(wqe_atomic_right_written),
 	KUNIT_CASE(wqe_other_types_unchanged),
 	KUNIT_CASE_PARAM(caps_advertised, t_caps_gen_params),
+	KUNIT_CASE(wqe_sg_gaps_longest_list),
 	{}
 };
 
