@@ -46,6 +46,11 @@ module_param(strict, int, 0444);
 MODULE_PARM_DESC(strict,
 		 "also run the cases of the rules the contract leaves to the device, as rxe defines them: 1 yes, 0 no, -1 (default) if the device is rxe");
 
+static bool refuse_atomics;
+module_param(refuse_atomics, bool, 0444);
+MODULE_PARM_DESC(refuse_atomics,
+		 "behave as a device that refuses atomics when they are posted (mlx5 kernel QPs): the suites' atomics get -EOPNOTSUPP before the device sees them");
+
 /*
  * Buffers are mapped for DMA in both directions.  The CPU reads one only
  * after lb_sync() and hands it back with lb_sync_dev() after writing it.
@@ -336,6 +341,9 @@ static int lb_remote_op(struct lb *lb, enum ib_wr_opcode op,
 		.swap = swap_add,
 	};
 
+	/* as mlx5_ib_post_send() refuses atomics on kernel QPs */
+	if (refuse_atomics && lb_is_atomic(op))
+		return -EOPNOTSUPP;
 	return lb_post_wait(lb->qp[0], lb->scq,
 			    lb_is_atomic(op) ? &atomic.wr : &rdma.wr);
 }
@@ -455,7 +463,7 @@ void lb_expect_fails_alike(struct lb *lb, enum ib_wr_opcode op, u32 len,
 int lb_misaligned_atomic_status(struct lb *lb, int *direct)
 {
 	struct lb_buf *b = lb_buf(lb, PAGE_SIZE, 0);
-	struct ib_mr *fmr = lb_fast_mr(lb, b, RW_ACCESS);
+	struct ib_mr *fmr = lb_fast_mr(lb, b, ATOMIC_ACCESS);
 
 	KUNIT_ASSERT_EQ(lb->test, fmr->iova % 8, 0);
 	*direct = lb_direct_status(lb, IB_WR_ATOMIC_FETCH_AND_ADD,
@@ -847,6 +855,93 @@ void lb_exit(struct kunit *test)
  * Skip the case unless the device is strict: @rule is one the contract
  * leaves to the device, and the case checks it as rxe defines it.
  */
+/*
+ * What the device does with an atomic through a direct MR, found once per
+ * module load: 1 it executes it; otherwise why not, in lb_no_atomics.
+ */
+static int lb_atomics_found;
+static char lb_no_atomics[128];
+
+static void lb_find_atomics(struct lb *lb)
+{
+	struct lb_buf *b = lb_buf(lb, PAGE_SIZE, 0), *res = lb_buf(lb, 8, 0);
+	struct ib_sge sge = { res->dma, 8, lb->pd->local_dma_lkey };
+	const char *name = dev_name(&lb->dev->dev);
+	struct scatterlist sg;
+	struct ib_mr *mr;
+	u64 *word = (u64 *)b->cpu;
+	int ret;
+
+	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_MEM_REG, 1);
+	sg_init_table(&sg, 1);
+	sg_dma_address(&sg) = b->dma;
+	sg_dma_len(&sg) = PAGE_SIZE;
+	KUNIT_ASSERT_EQ(lb->test, ib_map_mr_sg(mr, &sg, 1, NULL, PAGE_SIZE),
+			1);
+	ret = lb_reg_wait(lb->qp[1], lb->scq, mr, mr->rkey, ATOMIC_ACCESS);
+	if (ret) {
+		snprintf(lb_no_atomics, sizeof(lb_no_atomics),
+			 "%s refuses a fast registration with remote atomic (%d)",
+			 name, ret);
+		goto out;
+	}
+	lb_sync(lb, b);
+	*word = 40;
+	lb_sync_dev(lb, b);
+	ret = lb_report(lb, lb_remote_op(lb, IB_WR_ATOMIC_FETCH_AND_ADD, &sge,
+					 mr->iova, mr->rkey, 0, 2), true);
+	lb_sync(lb, b);
+	if (ret < 0)
+		snprintf(lb_no_atomics, sizeof(lb_no_atomics),
+			 "%s refuses atomics when posted (%d), on a direct MR too",
+			 name, ret);
+	else if (ret)
+		snprintf(lb_no_atomics, sizeof(lb_no_atomics),
+			 "a fetch-and-add through a direct MR of %s completed with status %d",
+			 name, ret);
+	else if (*word != 42)
+		snprintf(lb_no_atomics, sizeof(lb_no_atomics),
+			 "a fetch-and-add through a direct MR of %s left %llu, not 42",
+			 name, *word);
+	else
+		lb_atomics_found = 1;
+out:
+	if (lb_atomics_found != 1) {
+		lb_atomics_found = -1;
+		kunit_info(lb->test, "atomics: %s; atomic cases skip",
+			   lb_no_atomics);
+	}
+	KUNIT_ASSERT_EQ(lb->test, lb_new_qps(lb), 0);
+}
+
+/*
+ * Whether the device executes atomics through a direct MR, as the suites
+ * need to compare an indirect MR's atomics with it (found the first time
+ * a case asks).
+ */
+bool lb_atomics(struct lb *lb)
+{
+	if (!lb_atomics_found)
+		lb_find_atomics(lb);
+	return lb_atomics_found == 1;
+}
+
+/* Skip a case of atomics where the device does not execute them. */
+void lb_require_atomics(struct lb *lb)
+{
+	if (!lb_atomics(lb))
+		kunit_skip(lb->test, "%s", lb_no_atomics);
+}
+
+/* Whether to check @what, an atomic part of a case; says why not. */
+bool lb_atomic_checks(struct lb *lb, const char *what)
+{
+	if (lb_atomics(lb))
+		return true;
+	kunit_info(lb->test, "%s not checked: %s", what, lb_no_atomics);
+	return false;
+}
+
 void lb_require_strict(struct lb *lb, const char *rule)
 {
 	if (!lb->strict)

@@ -25,7 +25,12 @@
 #define LB_ANY_ERROR	INT_MIN
 
 #define RW_ACCESS (IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE | \
-		   IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC)
+		   IB_ACCESS_REMOTE_READ)
+/*
+ * Only what posts atomics asks for remote atomic: some devices refuse a
+ * registration that grants it (mlx5 with umr_modify_atomic_disabled).
+ */
+#define ATOMIC_ACCESS (RW_ACCESS | IB_ACCESS_REMOTE_ATOMIC)
 
 struct lb_buf {
 	u8		*cpu;
@@ -58,6 +63,9 @@ int lb_init(struct kunit *test);
 void lb_exit(struct kunit *test);
 void lb_require_strict(struct lb *lb, const char *rule);
 bool lb_strict_checks(struct lb *lb, const char *rule);
+bool lb_atomics(struct lb *lb);
+void lb_require_atomics(struct lb *lb);
+bool lb_atomic_checks(struct lb *lb, const char *what);
 int lb_qp_pair(struct lb *lb, struct ib_pd *pd, struct ib_qp **qp,
 	       struct ib_cq *scq, struct ib_cq *rcq, u32 depth);
 int lb_new_qps(struct lb *lb);

@@ -502,9 +502,10 @@ static void lb_needs_remote_read_atomic(struct kunit *test)
 	lb_expect_fails_alike(lb, IB_WR_RDMA_READ, 64, fmr->iova + 59,
 			      fmr->rkey, t, mr->iova, mr->rkey);
 	KUNIT_ASSERT_EQ(test, (mr->iova + 5) % 8, 0);
-	lb_expect_fails_alike(lb, IB_WR_ATOMIC_FETCH_AND_ADD, 8,
-			      fmr->iova + 64, fmr->rkey, t, mr->iova + 5,
-			      mr->rkey);
+	if (lb_atomic_checks(lb, "a fetch-and-add without remote atomic"))
+		lb_expect_fails_alike(lb, IB_WR_ATOMIC_FETCH_AND_ADD, 8,
+				      fmr->iova + 64, fmr->rkey, t,
+				      mr->iova + 5, mr->rkey);
 }
 
 /*
@@ -643,14 +644,19 @@ static void lb_entry_invalidated(struct kunit *test)
 static void lb_atomic_misaligned(struct kunit *test)
 {
 	struct lb *lb = test->priv;
-	struct lb_buf *t = lb_buf(lb, LB_MEM, 0);
-	struct ib_sge sge = { t->dma + 256 + 4, 64, lb->pd->local_dma_lkey };
-	struct ib_mr *mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 1);
-	int direct, landing = lb_misaligned_atomic_status(lb, &direct);
+	struct lb_buf *t;
+	struct ib_sge sge;
+	struct ib_mr *mr;
+	int direct, landing;
 
+	lb_require_atomics(lb);
+	t = lb_buf(lb, LB_MEM, 0);
+	sge = (struct ib_sge){ t->dma + 256 + 4, 64, lb->pd->local_dma_lkey };
+	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 1);
+	landing = lb_misaligned_atomic_status(lb, &direct);
 	lb_pattern(lb, t, 17);
 	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, &sge, 1, 0x40000), 1);
-	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+	KUNIT_ASSERT_EQ(test, lb_reg(lb, mr, ATOMIC_ACCESS), IB_WC_SUCCESS);
 	kunit_info(test, "a misaligned fetch-and-add on a fast MR: %d", direct);
 	lb_expect_fails(lb, IB_WR_ATOMIC_FETCH_AND_ADD, t, mr->iova + 4, 8,
 			mr->rkey, direct);
@@ -673,7 +679,7 @@ static struct ib_mr *lb_atomic_mr(struct lb *lb, struct lb_buf *t)
 	struct ib_mr *mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, 2);
 
 	KUNIT_ASSERT_EQ(lb->test, ib_map_mr_sge(mr, sge, 2, 0x40000), 2);
-	KUNIT_ASSERT_EQ(lb->test, lb_reg(lb, mr, RW_ACCESS), IB_WC_SUCCESS);
+	KUNIT_ASSERT_EQ(lb->test, lb_reg(lb, mr, ATOMIC_ACCESS), IB_WC_SUCCESS);
 	return mr;
 }
 
@@ -681,11 +687,15 @@ static struct ib_mr *lb_atomic_mr(struct lb *lb, struct lb_buf *t)
 static void lb_atomic_ok(struct kunit *test)
 {
 	struct lb *lb = test->priv;
-	struct lb_buf *t = lb_buf(lb, LB_MEM, 0);
-	struct lb_buf *res = lb_buf(lb, 8, 0);
-	struct ib_mr *mr = lb_atomic_mr(lb, t);
-	u64 *a = (u64 *)(t->cpu + 264);
+	struct lb_buf *t, *res;
+	struct ib_mr *mr;
+	u64 *a;
 
+	lb_require_atomics(lb);
+	t = lb_buf(lb, LB_MEM, 0);
+	res = lb_buf(lb, 8, 0);
+	mr = lb_atomic_mr(lb, t);
+	a = (u64 *)(t->cpu + 264);
 	lb_sync(lb, t);
 	*a = 1000;
 	lb_sync_dev(lb, t);
@@ -717,10 +727,11 @@ static void lb_atomic_crossing(struct kunit *test)
 	struct ib_mr *fmr, *mr;
 
 	lb_require_strict(lb, "A9 (an atomic across entries)");
+	lb_require_atomics(lb);
 	t = lb_buf(lb, LB_MEM, 0);
 	lb_pattern(lb, t, 29);
 	mr = lb_atomic_mr(lb, t);
-	fmr = lb_fast_mr_at(lb, lb->qp[1], t, 512, 12, RW_ACCESS);
+	fmr = lb_fast_mr_at(lb, lb->qp[1], t, 512, 12, ATOMIC_ACCESS);
 	lb_expect_fails_alike(lb, IB_WR_ATOMIC_FETCH_AND_ADD, 8,
 			      fmr->iova + 8, fmr->rkey, t, mr->iova + 8,
 			      mr->rkey);
@@ -1250,6 +1261,12 @@ static void lb_alloc_limits(struct kunit *test)
 	kunit_info(test, "device %s, %s, up to %u entries",
 		   dev_name(&lb->dev->dev),
 		   lb->strict ? "strict" : "portable rules only", max);
+	kunit_info(test, "IBK_SG_GAPS_REG %d, IBK_INDIRECT_REG %d, max_fast_reg_page_list_len %u, max_mr_size %llu, atomic_cap %d, max_send_sge %d",
+		   !!(lb->dev->attrs.kernel_cap_flags & IBK_SG_GAPS_REG),
+		   !!(lb->dev->attrs.kernel_cap_flags & IBK_INDIRECT_REG),
+		   lb->dev->attrs.max_fast_reg_page_list_len,
+		   lb->dev->attrs.max_mr_size, lb->dev->attrs.atomic_cap,
+		   lb->dev->attrs.max_send_sge);
 	KUNIT_EXPECT_TRUE(test, lb->dev->attrs.kernel_cap_flags &
 				IBK_SG_GAPS_REG);
 	KUNIT_ASSERT_GT(test, max, 0);

@@ -886,11 +886,12 @@ static void armed_atomic_result(struct kunit *test)
 
 	lb_fault_rxe(lb);
 	lb_require_strict(lb, "A6 (nothing written through the lkey)");
+	lb_require_atomics(lb);
 	model = kunit_kmalloc(test, LB_MEM, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, model);
 	memset(model, LB_CANARY, LB_MEM);
 	t = lb_buf(lb, LB_MEM, 0);
-	fmr = lb_fast_mr(lb, t, RW_ACCESS);
+	fmr = lb_fast_mr(lb, t, ATOMIC_ACCESS);
 	res = lb_buf(lb, LB_MEM, LB_CANARY);
 	for (i = 0; i < ARRAY_SIZE(pieces); i++) {
 		pieces[i][0] = 100 * i + 3;

@@ -118,7 +118,9 @@ struct lb_rnd {
 	u8			*ent;	/* MR byte -> its entry */
 	u32			len;	/* of the live list; 0: none */
 	u8			kinds;	/* of its entries: 1 DMA lkey, 2 fast MR */
+	bool			atomics;	/* the device executes them */
 	bool			strict_atomics;	/* those of rule A9 too */
+	int			access;	/* of the indirect MR */
 	bool			verbose; /* describe each operation */
 	unsigned long		deadline; /* of a replay, in jiffies; 0: none */
 	char			why[128]; /* the first mismatch */
@@ -240,7 +242,7 @@ static int lb_rnd_list(struct lb_rnd *r)
 	ib_update_fast_reg_key(r->mr, ib_inc_rkey(r->mr->rkey));
 	if (ib_map_mr_sge(r->mr, sge, n, iova) != n)
 		return lb_rnd_bad(r, "ib_map_mr_sge of %u entries failed", n);
-	status = lb_reg(lb, r->mr, RW_ACCESS);
+	status = lb_reg(lb, r->mr, r->access);
 	if (status)
 		return lb_rnd_status(r, "REG_MR", status, 0);
 	r->mr->need_inval = true;
@@ -320,7 +322,7 @@ static int lb_rnd_atomic(struct lb_rnd *r, enum lb_op_kind kind)
 	bool match = rnd_below(r, 2);
 	int status;
 
-	if (o < 0)
+	if (o < 0 || !r->atomics)
 		return 1;		/* nothing to try */
 	if ((r->ent[o] != r->ent[o + 7] || (r->map[o] & 7)) &&
 	    !r->strict_atomics)
@@ -666,12 +668,15 @@ static void lb_rnd_calibrate(struct lb_rnd *r)
 					 NULL);
 	KUNIT_ASSERT_NE(lb->test, w->beyond_send[1], IB_WC_SUCCESS);
 	KUNIT_ASSERT_EQ(lb->test, lb_new_qps(lb), 0);
-	fmr = lb_fast_mr_at(lb, lb->qp[1], r->d, 512, 12, RW_ACCESS);
-	w->cross = lb_direct_status(lb, IB_WR_ATOMIC_FETCH_AND_ADD,
-				    fmr->iova + 8, 8, fmr->rkey);
-	w->misaligned = lb_misaligned_atomic_status(lb, &direct);
+	if (r->atomics) {
+		fmr = lb_fast_mr_at(lb, lb->qp[1], r->d, 512, 12,
+				    ATOMIC_ACCESS);
+		w->cross = lb_direct_status(lb, IB_WR_ATOMIC_FETCH_AND_ADD,
+					    fmr->iova + 8, 8, fmr->rkey);
+		w->misaligned = lb_misaligned_atomic_status(lb, &direct);
+	}
 	fmr = lb_free_fast_mr(lb, r->d);
-	for (i = 0; i < ARRAY_SIZE(freed_ops); i++)
+	for (i = 0; i < ARRAY_SIZE(freed_ops) - !r->atomics; i++)
 		w->freed[i] = lb_direct_status(lb, freed_ops[i], fmr->iova, 8,
 					       fmr->rkey);
 }
@@ -699,6 +704,9 @@ static struct lb_rnd *lb_rnd_new(struct kunit *test)
 			    IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_READ);
 	r->mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_INDIRECT, RND_MAX_ENTRIES);
 	r->mr->need_inval = false;
+	/* the seed draws FADD and CSWP regardless; without atomics they do nothing */
+	r->atomics = lb_atomic_checks(lb, "FADD and CSWP operations");
+	r->access = r->atomics ? ATOMIC_ACCESS : RW_ACCESS;
 	lb_rnd_calibrate(r);
 	return r;
 }
@@ -844,7 +852,7 @@ static void lb_random_concurrent(struct kunit *test)
 	} while (r->len < 64 || r->kinds != 3);
 
 	c->mr[0] = r->mr;
-	c->access[0] = RW_ACCESS;
+	c->access[0] = r->access;
 	c->mr[1] = r->frmr;
 	c->access[1] = IB_ACCESS_LOCAL_WRITE;
 	lb->quiesce_data = c;
@@ -865,7 +873,7 @@ static void lb_random_concurrent(struct kunit *test)
 		s64 slot = kind == 7 ? lb_rnd_atomic_slot(r) : -1;
 		int status;
 
-		if (kind == 7 && slot < 0)
+		if (kind == 7 && (slot < 0 || !r->atomics))
 			continue;
 		lb_pattern(lb, r->s, (u8)i);
 		lb_rnd_fill_d(r, LB_CANARY);
