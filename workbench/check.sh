@@ -33,6 +33,9 @@ if [ "$variant" = debug ]; then
 	# MR; then a login of each that cannot allocate its fallback MRs
 	# and takes Linux 6.12's plan; make soak-debug runs every fault
 	export ULP_FAULT_CASES=${ULP_FAULT_CASES:-srp:rxe_link,failslab,failslab_login iser:failslab_fb,failslab_login}
+	# device_report.sh: its loopback suites, not its storage protocols
+	# (make check runs those; the ULP tests above run them here)
+	export REPORT_ULPS=${REPORT_ULPS-}
 fi
 t0=$(date +%s)
 

@@ -27,10 +27,11 @@ export WB_STRESS_OPS='${WB_STRESS_OPS:-}' WB_STRESS_SEED='${WB_STRESS_SEED:-}'
 export WB_STRESS_CHUNK='${WB_STRESS_CHUNK:-}'
 export WB_SOAK_SECONDS='${WB_SOAK_SECONDS:-}' WB_SOAK_SEED='${WB_SOAK_SEED:-}'
 export WB_TESTS='${WB_TESTS:-}' ULP_FAULT_CASES='${ULP_FAULT_CASES:-}'
+${REPORT_ULPS+export REPORT_ULPS='$REPORT_ULPS'}
 export ULP_MODES='${ULP_MODES:-}' ULP_NFS_PASSES='${ULP_NFS_PASSES:-}'
 export ULP_ISER_PASSES='${ULP_ISER_PASSES:-}' ULP_SRP_PASSES='${ULP_SRP_PASSES:-}'
-export WB_BENCH_REPS='${WB_BENCH_REPS:-}' WB_BENCH_SECONDS='${WB_BENCH_SECONDS:-}'
-export WB_BENCH_KERNEL='${WB_BENCH_KERNEL:-}' WB_BENCH_QUICK='${WB_BENCH_QUICK:-}'
+export WB_BENCH_REPS='${WB_BENCH_REPS:-}' WB_BENCH_SECONDS='${WB_BENCH_SECONDS:-}' WB_BENCH_ROUNDS='${WB_BENCH_ROUNDS:-}'
+export WB_BENCH_KERNEL='${WB_BENCH_KERNEL:-}' WB_BENCH_QUICK='${WB_BENCH_QUICK:-}' WB_BENCH_KUNIT='${WB_BENCH_KUNIT:-}'
 export WB_BENCH_ULPS='${WB_BENCH_ULPS-iser srp nfs}' WB_BENCH_ULP_PASSES='${WB_BENCH_ULP_PASSES:-}'
 export WB_BENCH_ULP_SIZES='${WB_BENCH_ULP_SIZES:-}' WB_BENCH_ULP_QD='${WB_BENCH_ULP_QD:-}'
 . "\$WB_REPO/workbench/guest/lib.sh"
@@ -53,9 +54,19 @@ if [ "$accel" = auto ]; then
 		echo "vm: using $accel (cached in build/.accel)"
 	fi
 fi
-case $accel in
-kvm) accel_args=(-accel kvm -cpu host) ;;
-*)   accel_args=(-accel tcg,thread=multi -cpu max) ;;
+# WB_CLOCK=icount: TCG whose guest clock counts instructions (one
+# nanosecond each, single-threaded TCG, no sleeping ahead), so that the
+# host's load does not move what the guest measures; KVM cannot.
+clock=${WB_CLOCK:-wall}
+case $clock in
+icount) accel=tcg ;;
+wall) ;;
+*) echo "vm: WB_CLOCK=$clock is not icount or wall" >&2; exit 1 ;;
+esac
+case $accel:$clock in
+kvm:*) accel_args=(-accel kvm -cpu host) ;;
+*:icount) accel_args=(-accel tcg,thread=single -cpu max -icount shift=0,sleep=off) ;;
+*) accel_args=(-accel tcg,thread=multi -cpu max) ;;
 esac
 
 cmdline="console=ttyS0 root=/dev/root rootfstype=9p"
@@ -93,7 +104,9 @@ while kill -0 "$pid" 2>/dev/null; do
 	sleep 1
 done
 wait "$pid"
-echo "vm: $mode guest ran $(($(date +%s) - start)) s ($accel)"
+how=$accel
+[ "$clock" = icount ] && how+=", icount"
+echo "vm: $mode guest ran $(($(date +%s) - start)) s ($how)"
 if [ ! -f "$out/job.rc" ]; then
 	echo "vm: guest ($mode) ended without finishing its job; console tail:" >&2
 	tail -n 40 "$out/console.log" | sed 's/^/    /' >&2
