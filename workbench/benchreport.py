@@ -12,6 +12,7 @@ a list of numbers, one per run.  "why=TEXT" (not measured) or "failed=TEXT"
 Tables:
 
   machine accel=tcg|kvm cpus=C mem_mb=M host=H kernel=patched|base
+          [clock=icount|wall]                    (default wall)
   config  quick=0|1
   ceiling bytes=T mbps=...                       guest memcpy bandwidth
   walker  entries=N ps=...                       ps per lookup, N entries
@@ -23,9 +24,13 @@ Tables:
           layout=aligned|misaligned|gappy iops=... mbps=... req=... cpu=...
           [xfer=...]                             storage protocol on rxe
 
-A record is labelled with the machine line before it.  A cell measured
-again (the base kernel boots before and after the patched one) pools the
-runs of both records.  A why= or failed= record that leaves out some of the keys naming
+A record is labelled with the machine line before it; the machine's
+clock= (icount: the guest's clock counts instructions, QEMU -icount;
+wall: plain TCG or KVM, the guest's clock is the host's) says which
+report it belongs to: the instruction-timed figures give the verdicts,
+the wall-clock ones a second set of tables without verdicts.  A cell
+measured again (the base kernel boots before and after the patched one,
+a pass visited again in a later round) pools the runs of both records.  A why= or failed= record that leaves out some of the keys naming
 a cell (e.g. a ULP pass that could not attach) covers every cell it matches.
 
 Writes OUTDIR/results.md (also printed), OUTDIR/*.dat, *.gp and walker.png,
@@ -35,11 +40,13 @@ gnuplot failed.
 """
 import math
 import os
+import random
 import re
+import statistics
 import subprocess
 import sys
 
-TEXT_KEYS = {'accel', 'host', 'kernel', 'op', 'ulp', 'pass', 'layout'}
+TEXT_KEYS = {'accel', 'clock', 'host', 'kernel', 'op', 'ulp', 'pass', 'layout'}
 REST_KEYS = ('why', 'failed')
 # table: (keys naming a cell, keys it must measure unless why= or failed=)
 TABLES = {
@@ -57,17 +64,17 @@ ORDER = {'write': 0, 'read': 1, 'send': 2, 'iser': 0, 'srp': 1, 'nfs': 2,
          'auto:on': 1, 'always:on': 2, 'never:on': 3, 'never:off': 4, 'on': 1, 'off': 2}
 RXE_TARGETS = {4096: 0.95, 512: 0.8}
 WALKER_TARGET = 2.0
-MIN_RUNS, MAX_SPREAD, TRIM_FROM = 3, 0.25, 5
+MIN_RUNS, CONFIDENCE, RESAMPLES = 5, 0.95, 2000
 FAST_MR_LIMIT = 'fast MR maps at most 512 pages'
-RULE = ('Each cell gives the median of its runs (the middle of the sorted runs, the lower '
-        'middle for an even count) with the min–max range. A ratio A/B is '
-        'median(A)/median(B), with range min(A)/max(B) – max(A)/min(B); it is printed only '
-        'if both cells have at least %d runs and the larger spread (max−min)/median is at '
-        'most %d%%, otherwise it shows "—" and why. With %d runs or more, the lowest and '
-        'the highest run of each cell are left out of the spread and the range (not of '
-        'the tables). Against a target the verdict is '
-        '"meets", "misses", or "undecided" when the ratio is not printed.'
-        % (MIN_RUNS, MAX_SPREAD * 100, TRIM_FROM))
+RULE = ('Each cell gives the median of its runs with the min–max range. A ratio A/B is '
+        'median(A)/median(B) with a %d %% confidence interval: the runs of A and of B are '
+        'resampled with replacement %d times (a fixed seed, so the report is reproducible), '
+        'and the interval holds the middle %d %% of the resampled ratios of medians; '
+        '±w %% is its half-width relative to the ratio. A ratio needs at least %d runs in '
+        'each cell for an interval. Against a target the verdict is "meets" when the whole '
+        'interval lies on the target\'s side, "misses" when it lies wholly on the other '
+        'side, and "undecided" otherwise (the interval is printed) or without an interval.'
+        % (CONFIDENCE * 100, RESAMPLES, CONFIDENCE * 100, MIN_RUNS))
 
 
 def parse_value(key, text):
@@ -132,13 +139,14 @@ def check_record(table, rec):
 
 def machine_label(rec):
     """Describe a machine record, e.g. "TCG, 2 vCPUs, 2048 MiB, patched kernel, host h"."""
-    label = '%s, %d vCPUs, %d MiB' % (rec['accel'].upper(), rec['cpus'], rec['mem_mb'])
+    label = '%s%s, %d vCPUs, %d MiB' % (rec['accel'].upper(), ' (icount)' * (
+        rec.get('clock') == 'icount'), rec['cpus'], rec['mem_mb'])
     if 'kernel' in rec:
         label += ', %s kernel' % rec['kernel']
     return label + (', host %s' % rec['host'] if 'host' in rec else '')
 
 
-def merge(old, rec, keys):
+def merge(old, rec, keys, drift):
     """Return the record of a cell measured again (the base kernel boots
     before and after the patched one): the runs of both of its measured keys
     pooled, so that the spread includes what changed between the boots.  A
@@ -157,25 +165,30 @@ def merge(old, rec, keys):
     return out
 
 
-drift = []  # of the cells measured twice, see merge()
-
-
-def drift_lines():
-    """Return a paragraph on how much the cells measured in two boots moved."""
-    if not drift:
+def drift_lines(data):
+    """Return a paragraph on how much the cells measured twice moved."""
+    if not data['drift']:
         return []
-    lo, med, hi, n = stats(drift)
-    return ['Boot to boot: %d cells of the base kernel were measured in the boot before and in '
-            'the boot after the patched kernel; the later median over the earlier one ranges '
-            'from %.2f to %.2f (median %.2f). The same code moved that much between boots, so '
-            'a kernel-to-kernel ratio is decided only where the pooled runs keep the spread '
-            'within the rule.' % (n, lo, hi, med), '']
+    lo, med, hi, n = stats(data['drift'])
+    return ['Again: %d times a cell was measured again (the base kernel in the boot after the '
+            'patched one, or a pass in a later round of the same boot); the later median over '
+            'the earlier one ranges from %.2f to %.2f (median %.2f). The runs are pooled, so '
+            'what moved shows in the intervals.' % (n, lo, hi, med), '']
+
+
+def new_data(clock):
+    """Return the empty measurements of one clock."""
+    data = {t: {} for t in MEASURED}
+    data.update(machines=[], quick=None, failed=[], where={}, partial=[], drift=[],
+                clock=clock)
+    return data
 
 
 def load(path):
-    """Read DATA into a dict of tables keyed by cell; raise ValueError naming a bad line."""
-    data = {t: {} for t in MEASURED}
-    data.update(machines=[], quick=None, failed=[], where={}, partial=[])
+    """Read DATA into {clock: dict of tables keyed by cell}; raise ValueError naming a
+    bad line.  Records before any machine line count as wall clock."""
+    by_clock = {}
+    data = by_clock.setdefault('wall', new_data('wall'))
     machine = 'machine not recorded'
     with open(path, errors='replace') as f:
         for lineno, line in enumerate(f, 1):
@@ -194,6 +207,10 @@ def load(path):
                 data['failed'].append((lineno, what, rec['failed'] or '(no message)'))
                 rec['why'] = 'failed: ' + (rec['failed'] or '(no message)')
             if table == 'machine':
+                clock = rec.get('clock', 'wall')
+                if clock not in ('icount', 'wall'):
+                    raise ValueError('line %d: clock=%s is not icount or wall' % (lineno, clock))
+                data = by_clock.setdefault(clock, new_data(clock))
                 machine = machine_label(rec)
                 if machine not in data['machines']:
                     data['machines'].append(machine)
@@ -206,24 +223,34 @@ def load(path):
                 else:
                     key = tuple(rec[k] for k in ident) if len(ident) > 1 else rec[ident[0]]
                     data[table][key] = merge(data[table].get(key), rec,
-                                             TABLES[table][1])
+                                             TABLES[table][1], data['drift'])
                 where = data['where'].setdefault(table, [])
                 if machine not in where:
                     where.append(machine)
-    return data
+    if not any(by_clock['wall'][k] for k in MEASURED + ('failed', 'partial')) and \
+            len(by_clock) > 1:
+        del by_clock['wall']
+    return by_clock
 
 
 def stats(v):
-    """Return (min, median, max, runs) of a list; the median is the lower middle."""
+    """Return (min, median, max, runs) of a list."""
     s = sorted(v)
-    return s[0], s[(len(s) - 1) // 2], s[-1], len(s)
+    return s[0], statistics.median(s), s[-1], len(s)
 
 
-def trim(v):
-    """Return the runs a ratio is judged on: without the lowest and the highest
-    one when there are at least TRIM_FROM (one disturbed run under TCG must not
-    hide a ratio), else all of them."""
-    return sorted(v)[1:-1] if len(v) >= TRIM_FROM else v
+def interval(a, b):
+    """Return the CONFIDENCE bootstrap interval (lo, hi) of median(a)/median(b):
+    RESAMPLES resamples of each list with replacement, a fixed seed."""
+    rng = random.Random(0)
+    r = []
+    for _ in range(RESAMPLES):
+        x = statistics.median(rng.choices(a, k=len(a)))
+        y = statistics.median(rng.choices(b, k=len(b)))
+        r.append(x / y if y > 0 else math.inf)
+    r.sort()
+    k = int(RESAMPLES * (1 - CONFIDENCE) / 2)
+    return r[k], r[-k - 1]
 
 
 def lookup(data, table, key):
@@ -265,19 +292,22 @@ def ratio(a, b, names=('A', 'B')):
             return None, None, None, 'not measured: ' + a
         why = '; '.join('%s: %s' % (n, v) for n, v in zip(names, (a, b)) if isinstance(v, str))
         return None, None, None, 'not measured: ' + why
-    (la, ma, ha, na), (lb, mb, hb, nb) = stats(trim(a)), stats(trim(b))
-    na, nb = len(a), len(b)
-    if lb <= 0:
+    if min(b) <= 0:
         return None, None, None, 'not measured: %s is not positive' % names[1]
-    med, lo, hi = ma / mb, la / hb, ha / lb
-    if min(na, nb) < MIN_RUNS:
-        n = min(na, nb)
-        return med, lo, hi, '%d run%s < %d' % (n, '' if n == 1 else 's', MIN_RUNS)
-    worst = max((ha - la) / ma if ma > 0 else math.inf, (hb - lb) / mb)
-    if worst > MAX_SPREAD:
-        return med, lo, hi, 'spread %.0f%% > %.0f%% (range %.2f–%.2f)' % (
-            worst * 100, MAX_SPREAD * 100, lo, hi)
+    med = statistics.median(a) / statistics.median(b)
+    n = min(len(a), len(b))
+    if n < MIN_RUNS:
+        return med, None, None, '%d run%s < %d, no interval' % (
+            n, '' if n == 1 else 's', MIN_RUNS)
+    lo, hi = interval(a, b)
     return med, lo, hi, None
+
+
+def width(r):
+    """Return the half-width of ratio r's interval relative to the ratio, or None."""
+    if r[1] is None or not r[0]:
+        return None
+    return (r[2] - r[1]) / 2 / r[0]
 
 
 def verdict(r, target, lower=False):
@@ -288,7 +318,10 @@ def verdict(r, target, lower=False):
         return '—'
     if r[3]:
         return 'undecided'
-    return 'meets' if (r[0] <= target if lower else r[0] >= target) else 'misses'
+    lo, hi = r[1], r[2]
+    if lower:
+        return 'meets' if hi <= target else 'misses' if lo > target else 'undecided'
+    return 'meets' if lo >= target else 'misses' if hi < target else 'undecided'
 
 
 def fmt_num(x):
@@ -321,10 +354,10 @@ def fmt_target(target, lower=False):
 
 
 def ratio_cols(r):
-    """Return the [ratio, range / why not] columns of ratio r."""
+    """Return the [ratio, interval / why not] columns of ratio r."""
     if r[3] is None:
-        return ['%.3f' % r[0], '%.2f–%.2f' % (r[1], r[2])]
-    return ['—', r[3]]
+        return ['%.3f' % r[0], '%.3f–%.3f (±%.1f%%)' % (r[1], r[2], 100 * width(r))]
+    return ['—' if r[0] is None else '%.3f' % r[0], r[3]]
 
 
 def md_table(head, rows):
@@ -393,12 +426,18 @@ def ulp_specs(ulp, bs):
     return [s for s in specs if bs > 4096 or s[0][2] != 'gappy']
 
 
-def claims(data):
-    """Return the Claims section: every ratio with a target, and the headlines."""
-    rows = []
+def claims(data, judge=True, title='## Claims'):
+    """Return the Claims section: every ratio with a target and its verdict (or, without
+    judge, "not judged"), then how wide the intervals came out."""
+    rows, widths = [], {'ULP': [], 'in-kernel': []}
 
     def add(name, r, target, lower=False):
-        rows.append([name] + ratio_cols(r) + [fmt_target(target, lower), verdict(r, target, lower)])
+        if not judge and r[3] and r[3].startswith('not measured'):
+            return                      # the wall-clock boot measures some cells only
+        v = verdict(r, target, lower) if judge else 'not judged'
+        rows.append([name] + ratio_cols(r) + [fmt_target(target, lower), v])
+        if target is not None and width(r) is not None:
+            widths['ULP' if name.split()[0] in ('iser', 'srp', 'nfs') else 'in-kernel'].append(width(r))
     for (op, n, size, _), rec in sorted(data['rxe'].items(), key=lambda i: by_order(i[0])):
         if size in RXE_TARGETS:
             r = ratio(cell(rec, 'indirect_mbps'), cell(rec, 'fast_mbps'), ('indirect', 'fast'))
@@ -422,8 +461,20 @@ def claims(data):
                     for x in (a, b)]
             add('%s %s qd %d: %s / %s IOPS' % (ulp, fmt_size(bs), qd, ' '.join(a), ' '.join(b)),
                 ratio(iops[0], iops[1], (' '.join(a), ' '.join(b))), target)
-    return ['## Claims', ''] + md_table(['claim', 'ratio', 'range / why not', 'target', 'verdict'],
-                                        rows)
+    out = [title, ''] + md_table(['claim', 'ratio', '95 % interval / why not', 'target',
+                                  'verdict'], rows)
+    if judge and rows:
+        count = {}
+        for row in rows:
+            count[row[-1]] = count.get(row[-1], 0) + 1
+        out += ['Verdicts: %s.' % ', '.join('%d %s' % (n, v) for v, n in sorted(count.items())),
+                '']
+    for what, w in widths.items():
+        if w:
+            out += ['Interval half-widths of the %s claims with a target: median ±%.1f %%, '
+                    'widest ±%.1f %% (%d claims).' % (what, 100 * statistics.median(w),
+                                                     100 * max(w), len(w)), '']
+    return out
 
 
 def tables(data):
@@ -452,7 +503,7 @@ def tables(data):
         rows.append(row + ['%d' % rec['fast_wrs'], fmt_runs(fast), pct[0], fmt_runs(ind), pct[1]]
                     + ratio_cols(r) + [fmt_target(target), verdict(r, target)])
     out += md_table(['op', 'N', 'entry size', 'bytes/op', 'fast WRs', 'fast MB/s', '% ceiling',
-                     'indirect MB/s', '% ceiling', 'indirect / fast', 'range / why',
+                     'indirect MB/s', '% ceiling', 'indirect / fast', '95 % interval / why',
                      'target', 'verdict'], rows) + partial(data, 'rxe')
 
     out += section(data, 'Walker', 'walker')
@@ -463,7 +514,7 @@ def tables(data):
             verdict(wr[n], WALKER_TARGET, True)]
         rows.append(['%d' % n, fmt_runs(v) if not isinstance(v, str) else v,
                      '—' if isinstance(v, str) else len(v)] + cols)
-    out += md_table(['entries', 'ps per lookup', 'runs', 'ratio to 1 entry', 'range / why',
+    out += md_table(['entries', 'ps per lookup', 'runs', 'ratio to 1 entry', '95 % interval / why',
                      'verdict (%s)' % fmt_target(WALKER_TARGET, True)], rows)
     out += partial(data, 'walker')
 
@@ -481,9 +532,9 @@ def tables(data):
         rows.append(row + (['—', FAST_MR_LIMIT] if limit else ratio_cols(r)))
     out += md_table(['entries', 'indirect map µs', 'indirect pair µs', 'indirect reg/s',
                      'fast map µs', 'fast pair µs', 'fast reg/s', 'indirect / fast',
-                     'range / why'], rows) + partial(data, 'reg')
+                     '95 % interval / why'], rows) + partial(data, 'reg')
 
-    out += section(data, 'ULPs', 'ulp') + drift_lines()
+    out += section(data, 'ULPs', 'ulp') + drift_lines(data)
     for ulp in sorted({k[0] for k in data['ulp']}, key=lambda u: by_order((u,))):
         recs = sorted(((k, r) for k, r in data['ulp'].items() if k[0] == ulp),
                       key=lambda i: by_order(i[0]))
@@ -624,18 +675,39 @@ def make_plot(outdir, name, built):
     return '- [%s.png](%s.png)\n\n  ![%s](%s.png)' % (name, name, name, name), True
 
 
-def report(data, plot_lines):
-    """Return results.md as a list of lines."""
+CLOCKS = {
+    'icount': 'Instruction-timed: the guest ran under QEMU -icount (shift=0, sleep=off), so '
+              'its clock advances by one nanosecond per instruction executed and the load '
+              'of the host does not move it. This counts instructions, not their cost: '
+              'cache misses, TLB refills, memory bandwidth and lock contention between '
+              'vCPUs cost nothing here.',
+    'wall': 'Wall clock: the guest\'s clock is the host\'s (plain TCG, or KVM), so what '
+            'else the host runs moves these figures; they are not judged.',
+}
+
+
+def report(datas, plot_lines):
+    """Return results.md as a list of lines: the instruction-timed measurements (or, if
+    there are none, the wall-clock ones) with verdicts, then the wall-clock claims
+    without."""
+    main_clock = 'icount' if 'icount' in datas else 'wall'
+    data = datas[main_clock]
     cmd = 'make bench QUICK=1' if data['quick'] else 'make bench'
     out = ['# Benchmark results', '', 'Machine%s:' % ('s' if len(data['machines']) > 1 else ''),
            ''] + ['- ' + m for m in data['machines'] or ['machine not recorded']]
-    out += ['', RULE, '', 'Measured with `%s`.' % cmd, '']
-    out += claims(data) + tables(data)
+    out += ['', CLOCKS[main_clock], '', RULE, '', 'Measured with `%s`.' % cmd, '']
+    out += claims(data, judge=main_clock == 'icount' or len(datas) == 1) + tables(data)
+    wall = datas.get('wall') if main_clock == 'icount' else None
+    if wall:
+        out += ['## Wall clock (second table, not judged)', '', CLOCKS['wall'], '',
+                'Measured on: %s.' % '; '.join(wall['machines']), '']
+        out += claims(wall, judge=False, title='### Wall-clock claims')
     out += ['## Plots', '', 'Plots show medians with min–max bars whatever the ratio rule says.',
             'Regenerate with `python3 workbench/benchreport.py build/bench/data.txt build/bench`.',
             ''] + plot_lines + ['']
-    if data['failed']:
-        out += ['## Failures', ''] + ['- line %d: `benchdata %s`: %s' % f for f in data['failed']]
+    failed = [f for d in datas.values() for f in d['failed']]
+    if failed:
+        out += ['## Failures', ''] + ['- line %d: `benchdata %s`: %s' % f for f in sorted(failed)]
         out.append('')
     return out
 
@@ -646,21 +718,22 @@ def main(argv):
         print('usage: benchreport.py DATA OUTDIR', file=sys.stderr)
         return 1
     try:
-        data = load(argv[1])
+        datas = load(argv[1])
     except (OSError, ValueError) as e:
         print('benchreport: %s: %s' % (argv[1], e), file=sys.stderr)
         return 1
-    if not any(data[t] for t in MEASURED) and not data['failed'] and not data['partial']:
+    if not any(d[t] or d['failed'] or d['partial'] for d in datas.values() for t in MEASURED):
         print('benchreport: %s: no benchdata measurement records' % argv[1], file=sys.stderr)
         return 1
+    data = datas['icount' if 'icount' in datas else 'wall']
     os.makedirs(argv[2], exist_ok=True)
     plots = [make_plot(argv[2], name, fn(data)) for name, fn in
              (('walker', walker_plot), ('rxe', rxe_plot), ('ulp', ulp_plot))]
-    text = '\n'.join(report(data, [p[0] for p in plots])) + '\n'
+    text = '\n'.join(report(datas, [p[0] for p in plots])) + '\n'
     with open(os.path.join(argv[2], 'results.md'), 'w') as f:
         f.write(text)
     sys.stdout.write(text)
-    if data['failed']:
+    if any(d['failed'] for d in datas.values()):
         return 1
     return 0 if all(p[1] for p in plots) else 2
 

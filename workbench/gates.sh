@@ -12,6 +12,7 @@
 #  - workbench/rules.py: the rule labels of the loopback cases exist in
 #    the contract's table with the tier each case assumes (every device
 #    or strict only), and its self-test: broken copies fail
+#  - workbench/benchreport_test.py: make bench's intervals and verdicts
 set -uo pipefail
 # Debian's python3 (checkpatch's spdxcheck needs python3-ply), not a
 # python3 that an environment manager put first in PATH.
@@ -113,6 +114,12 @@ t "rule labels of the loopback cases match the contract (rules.py)" $rc "$log/ru
 rc=$?
 rules_log "$log/rules-self-test.ktap" > "$log/rules-self-test.log"
 t "rules.py fails on copies with a wrong label or tier (self-test)" $rc "$log/rules-self-test.log"
+
+# The benchmark report's statistics and verdicts (make bench's summariser)
+"$here/benchreport_test.py" > "$log/benchreport-test.ktap" 2>&1
+rc=$?
+rules_log "$log/benchreport-test.ktap" > "$log/benchreport-test.log"
+t "benchreport.py gives known intervals and verdicts (self-test)" $rc "$log/benchreport-test.log"
 
 # Headers that compile on their own. The flags are those of an object
 # built next to the header (the object of the same name if there is one,

@@ -76,7 +76,7 @@ cmdline+=" init=$repo/workbench/guest/init panic=-1"
 kfilter=${WB_KUNIT_FILTER-speed>slow}
 [ -n "$kfilter" ] && cmdline+=" kunit.filter=$kfilter"
 cmdline+=" ${WB_CMDLINE:-}"
-qemu=(qemu-system-x86_64 "${accel_args[@]}" -smp 2 -m "${WB_MEM:-2048}"
+qemu=(qemu-system-x86_64 "${accel_args[@]}" -smp "${WB_SMP:-2}" -m "${WB_MEM:-2048}"
 	-kernel "$kernel" -append "$cmdline" -no-reboot -nic none
 	-fsdev local,id=root,path=/,readonly=on,security_model=none,multidevs=remap
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root

@@ -13,7 +13,10 @@
 # 512 bytes into a page and gappy iovecs (4 KiB each, 512 bytes into its
 # own page), 4 KiB, 64 KiB and 1 MiB at queue depth 1 and 16 (always:
 # 64 KiB only; WB_BENCH_QUICK=1: 64 KiB at 16), WB_BENCH_REPS runs of
-# WB_BENCH_SECONDS each.  Every cell is one "benchdata ulp" record with
+# WB_BENCH_SECONDS each per visit.  The passes are visited in
+# WB_BENCH_ROUNDS rounds (A B A B ..., not A A B B), so that what drifts
+# during a boot falls on every pass alike; the report pools a cell's
+# visits.  Every visit of a cell is one "benchdata ulp" record with
 # each run's IOPS, MB/s, block requests (NFS: READ RPCs) per I/O, guest
 # CPU time per I/O, and for SRP on the patched kernel the RDMA transfers
 # per command at the target over the cell (ib_srpt's data_bufs over
@@ -26,6 +29,7 @@ t=$1 kernel=${2:-patched}
 quick=${WB_BENCH_QUICK:-0}
 reps=${WB_BENCH_REPS:-3}
 secs=${WB_BENCH_SECONDS:-1}
+rounds=${WB_BENCH_ROUNDS:-1}
 case $kernel:$t:$quick in
 base:*) passes=stock ;;
 patched:nfs:*) passes="on off" ;;
@@ -92,7 +96,11 @@ attach()
 # every pass with the default login, never:off's large one too
 ULP_SRP_BIG_OPTS=
 trap ulp_cleanup EXIT
-for p in $passes; do
+visits=
+for _ in $(seq "$rounds"); do
+	visits+=" $passes"
+done
+for p in $visits; do
 	if ! attach "$p"; then
 		echo "benchdata ulp ulp=$t kernel=$kernel pass=$p why=could not attach (see the guest log)"
 		ulp_detach

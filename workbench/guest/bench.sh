@@ -7,15 +7,16 @@
 #            kunit.filter_glob=*_bench), the loopback one runs on rxe0
 #            here; then the ULPs under each reg_policy.
 #   base:    the ULPs as the unpatched kernel runs them (pass "stock").
-# WB_BENCH_QUICK=1 measures fewer and smaller figures.
+# WB_BENCH_QUICK=1 measures fewer and smaller figures; WB_BENCH_KUNIT=0
+# leaves out the in-kernel benchmarks (the wall-clock boot).
 wb_modules_setup || echo "wb: modules setup failed"
 exec > "$WB_OUT/bench.log" 2>&1
 kernel=${WB_BENCH_KERNEL:-patched}
 quick=${WB_BENCH_QUICK:-0}
 echo "benchdata config quick=$quick"
-if [ "$kernel" = patched ]; then
-	reps=5 max=$((64 << 20))
-	[ "$quick" = 1 ] && reps=3 max=$((4 << 20))
+if [ "$kernel" = patched ] && [ "${WB_BENCH_KUNIT:-1}" = 1 ]; then
+	reps=9 max=$((64 << 20))
+	[ "$quick" = 1 ] && reps=5 max=$((4 << 20))
 	wb_rxe_up
 	printf %s "*_bench" > /sys/module/kunit/parameters/filter_glob
 	modprobe indirect_mr_loopback_test netdev=dummy0 bench_reps=$reps \

@@ -24,6 +24,10 @@ static unsigned int bench_reps = 5;
 module_param(bench_reps, uint, 0444);
 MODULE_PARM_DESC(bench_reps, "runs of each benchmark figure, 3 to 9 (a ratio needs 3)");
 
+static unsigned int bench_run_ms = 200;
+module_param(bench_run_ms, uint, 0444);
+MODULE_PARM_DESC(bench_run_ms, "time one run of a data path cell lasts at most (ms, by the guest's clock)");
+
 static unsigned long bench_max_bytes = SZ_64M;
 module_param(bench_max_bytes, ulong, 0444);
 MODULE_PARM_DESC(bench_max_bytes, "largest operation of the data path benchmark (bytes)");
@@ -133,16 +137,20 @@ static void lb_bench_op(struct lb *lb, struct lb_bench_mem *m,
 	}
 }
 
-/* One run of the cell's @op: its rate, MB/s in hundredths. */
+/*
+ * One run of the cell's @op: its rate, MB/s in hundredths.  A run moves
+ * the cell's bytes c->ops times, or fewer if bench_run_ms passes first,
+ * so that a slow host gives fewer operations per run, not a timeout.
+ */
 static u64 lb_bench_run(struct lb *lb, struct lb_bench_mem *m,
 			struct lb_bench_cell *c, int op, bool indirect)
 {
 	enum ib_wr_opcode code = lb_bench_ops[op].op;
-	ktime_t t0 = ktime_get();
+	ktime_t t0 = ktime_get(), end = ktime_add_ms(t0, bench_run_ms);
 	struct ib_mr *mr;
 	u32 i, j;
 
-	for (i = 0; i < c->ops; i++) {
+	for (i = 0; i < c->ops && ktime_before(ktime_get(), end); i++) {
 		if (indirect) {
 			mr = c->imr;
 			lb_bench_op(lb, m, code, c->bytes, mr->iova,
@@ -155,7 +163,7 @@ static u64 lb_bench_run(struct lb *lb, struct lb_bench_mem *m,
 				    code == IB_WR_SEND ? mr->lkey : mr->rkey);
 		}
 	}
-	return lb_bench_rate(c->bytes * c->ops,
+	return lb_bench_rate(c->bytes * i,
 			     ktime_to_ns(ktime_sub(ktime_get(), t0)));
 }
 
@@ -243,85 +251,81 @@ static void lb_bench_ceiling(struct lb *lb, struct lb_bench_mem *m, u64 bytes)
 }
 
 /*
- * The data path: N = 1, 4, 64, 1024 entries of 512 B, 4 KiB and 64 KiB.
- * A fast MR maps at most BENCH_FAST bytes, so the fast side moves a cell
+ * The data path: N = 1, 4, 64, 1024 entries of 512 B, 4 KiB and 64 KiB,
+ * one cell per parameter, so that each is bounded by KUnit's timeout on
+ * its own and a slow host gives noisier figures, never a timeout.  A
+ * fast MR maps at most BENCH_FAST bytes, so the fast side moves a cell
  * of more in one work request per fast MR, as a ULP would; the indirect
  * side moves it in one.  The runs of the two sides and of the three
  * operations alternate, so that noise falls on all of them alike.
  */
+static const struct lb_bench_shape {
+	u32	n, size;
+} lb_bench_shapes[] = {
+	{ 1, 512 }, { 4, 512 }, { 64, 512 }, { 1024, 512 },
+	{ 1, SZ_4K }, { 4, SZ_4K }, { 64, SZ_4K }, { 1024, SZ_4K },
+	{ 1, SZ_64K }, { 4, SZ_64K }, { 64, SZ_64K }, { 1024, SZ_64K },
+};
+
+static void lb_bench_shape_desc(const struct lb_bench_shape *t, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%u x %u B", t->n, t->size);
+}
+
+KUNIT_ARRAY_PARAM(lb_bench_shape, lb_bench_shapes, lb_bench_shape_desc);
+
 static void lb_bench_data_path(struct kunit *test)
 {
-	static const u32 counts[] = { 1, 4, 64, 1024 };
-	static const u32 sizes[] = { 512, SZ_4K, SZ_64K };
+	const struct lb_bench_shape *t = test->param_value;
 	struct lb *lb = test->priv;
 	struct lb_bench_cell *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	struct lb_bench_mem *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
-	u64 ceiling[ARRAY_SIZE(counts) * ARRAY_SIZE(sizes)];
 	char *fast = kunit_kzalloc(test, 2 * BENCH_LIST, GFP_KERNEL);
 	char *ind = fast + BENCH_LIST;
-	u32 nceil = 0, need = 1, i, j, k, r;
+	u32 need, r;
 	int op;
 
 	KUNIT_ASSERT_TRUE(test, c && m && fast);
+	c->n = t->n;
+	c->size = t->size;
+	c->bytes = (u64)c->n * c->size;
 	/* the source of an operation is one SGE per chunk */
 	lb->max_send_sge = min_t(u32, BENCH_MAX_SRC,
 				 lb->dev->attrs.max_send_sge);
+	if (c->bytes > bench_max_bytes ||
+	    DIV_ROUND_UP(c->bytes, BENCH_CHUNK) > lb->max_send_sge) {
+		for (op = 0; op < ARRAY_SIZE(lb_bench_ops); op++)
+			kunit_info(test, "benchdata rxe op=%s n=%u size=%u bytes=%llu why=more than the %lu bytes this run moves at once (bench_max_bytes)",
+				   lb_bench_ops[op].name, c->n, c->size,
+				   c->bytes, bench_max_bytes);
+		return;
+	}
 	KUNIT_ASSERT_EQ(test, lb_qp_pair(lb, lb->pd, lb->qp, lb->scq, lb->rcq,
 					 LB_SQ_DEPTH), 0);
-	for (i = 0; i < ARRAY_SIZE(counts); i++)
-		for (j = 0; j < ARRAY_SIZE(sizes); j++)
-			if ((u64)counts[i] * sizes[j] <= bench_max_bytes) {
-				k = lb_bench_per_chunk(sizes[j]);
-				need = max(need, DIV_ROUND_UP(counts[i], k));
-			}
+	c->per_chunk = lb_bench_per_chunk(c->size);
+	need = DIV_ROUND_UP(c->n, c->per_chunk);
 	KUNIT_ASSERT_LE(test, need, ARRAY_SIZE(m->chunk));
 	m->src = lb_buf(lb, BENCH_CHUNK, 0x5a);
 	for (m->nchunks = 0; m->nchunks < need; m->nchunks++)
 		m->chunk[m->nchunks] = lb_buf(lb, BENCH_CHUNK, 0);
 
-	for (j = 0; j < ARRAY_SIZE(sizes); j++) {
-		for (i = 0; i < ARRAY_SIZE(counts); i++) {
-			memset(c, 0, sizeof(*c));
-			c->n = counts[i];
-			c->size = sizes[j];
-			c->bytes = (u64)c->n * c->size;
-			if (c->bytes > bench_max_bytes ||
-			    DIV_ROUND_UP(c->bytes, BENCH_CHUNK) >
-			    lb->max_send_sge) {
-				for (op = 0; op < ARRAY_SIZE(lb_bench_ops); op++)
-					kunit_info(test, "benchdata rxe op=%s n=%u size=%u bytes=%llu why=more than the %lu bytes this run moves at once (bench_max_bytes)",
-						   lb_bench_ops[op].name, c->n,
-						   c->size, c->bytes,
-						   bench_max_bytes);
-				continue;
-			}
-			for (k = 0; k < nceil && ceiling[k] != c->bytes; k++)
-				;
-			if (k == nceil) {
-				ceiling[nceil++] = c->bytes;
-				lb_bench_ceiling(lb, m, c->bytes);
-			}
-			c->per_chunk = lb_bench_per_chunk(c->size);
-			c->ops = max_t(u64, 1, BENCH_BUDGET / c->bytes);
-			lb_bench_cell_mrs(lb, m, c);
-			for (r = 0; r < lb_bench_reps(); r++)
-				for (op = 0; op < ARRAY_SIZE(lb_bench_ops); op++) {
-					c->rate[op][0][r] =
-						lb_bench_run(lb, m, c, op, false);
-					c->rate[op][1][r] =
-						lb_bench_run(lb, m, c, op, true);
-				}
-			for (op = 0; op < ARRAY_SIZE(lb_bench_ops); op++)
-				kunit_info(test, "benchdata rxe op=%s n=%u size=%u bytes=%llu fast_wrs=%u fast_mbps=%s indirect_mbps=%s",
-					   lb_bench_ops[op].name, c->n, c->size,
-					   c->bytes, c->nfast,
-					   lb_bench_list(fast, c->rate[op][0],
-							 lb_bench_reps(), true),
-					   lb_bench_list(ind, c->rate[op][1],
-							 lb_bench_reps(), true));
-			lb_bench_cell_free(lb, c);
+	lb_bench_ceiling(lb, m, c->bytes);
+	c->ops = max_t(u64, 1, BENCH_BUDGET / c->bytes);
+	lb_bench_cell_mrs(lb, m, c);
+	for (r = 0; r < lb_bench_reps(); r++)
+		for (op = 0; op < ARRAY_SIZE(lb_bench_ops); op++) {
+			c->rate[op][0][r] = lb_bench_run(lb, m, c, op, false);
+			c->rate[op][1][r] = lb_bench_run(lb, m, c, op, true);
 		}
-	}
+	for (op = 0; op < ARRAY_SIZE(lb_bench_ops); op++)
+		kunit_info(test, "benchdata rxe op=%s n=%u size=%u bytes=%llu fast_wrs=%u fast_mbps=%s indirect_mbps=%s",
+			   lb_bench_ops[op].name, c->n, c->size, c->bytes,
+			   c->nfast,
+			   lb_bench_list(fast, c->rate[op][0], lb_bench_reps(),
+					 true),
+			   lb_bench_list(ind, c->rate[op][1], lb_bench_reps(),
+					 true));
+	lb_bench_cell_free(lb, c);
 }
 
 #define BENCH_PAIRS	512	/* REG_MR + LOCAL_INV pairs measured */
@@ -453,7 +457,7 @@ static void lb_bench_registration(struct kunit *test)
 }
 
 static struct kunit_case lb_bench_cases[] = {
-	KUNIT_CASE_SLOW(lb_bench_data_path),		/* no rule: benchmark */
+	KUNIT_CASE_PARAM(lb_bench_data_path, lb_bench_shape_gen_params), /* no rule: benchmark */
 	KUNIT_CASE_SLOW(lb_bench_registration),		/* no rule: benchmark */
 	{}
 };

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The benchmark report's own test: benchreport.py's statistics and
+verdicts on small inputs whose answer is known, and one whole report of
+a synthetic DATA file with instruction-timed and wall-clock records.
+Prints KTAP, one result per case; exit status 0 when all pass.
+
+Usage: benchreport_test.py
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchreport as br  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def spread(center, rel, n=9):
+    """n runs evenly spread over center * (1 - rel) .. center * (1 + rel)."""
+    return [center * (1 - rel + 2 * rel * i / (n - 1)) for i in range(n)]
+
+
+def case_ratio_interval():
+    r = br.ratio(spread(110, 0.01), spread(100, 0.01))
+    assert r[3] is None, r
+    assert abs(r[0] - 1.1) < 1e-9, r
+    assert r[1] < 1.1 < r[2], r
+    assert r[2] - r[1] < 0.05, r
+
+
+def case_meets():
+    r = br.ratio(spread(110, 0.01), spread(100, 0.01))
+    assert br.verdict(r, 0.98) == 'meets', r
+
+
+def case_misses():
+    r = br.ratio(spread(90, 0.01), spread(100, 0.01))
+    assert br.verdict(r, 0.98) == 'misses', r
+
+
+def case_undecided_wide():
+    # the median says 1.0, but runs from 0.6 to 1.4 cannot place it
+    # against 0.98 either way
+    r = br.ratio(spread(100, 0.4), spread(100, 0.4))
+    assert r[3] is None and r[1] < 0.98 < r[2], r
+    assert br.verdict(r, 0.98) == 'undecided', r
+
+
+def case_undecided_few_runs():
+    r = br.ratio([110, 111, 109], [100, 101, 99])
+    assert r[1] is None and 'no interval' in r[3], r
+    assert br.verdict(r, 0.98) == 'undecided', r
+
+
+def case_lower_target():
+    # the walker: at most 2x the 1-entry cost
+    ok = br.ratio(spread(150, 0.01), spread(100, 0.01))
+    bad = br.ratio(spread(300, 0.01), spread(100, 0.01))
+    assert br.verdict(ok, 2.0, True) == 'meets', ok
+    assert br.verdict(bad, 2.0, True) == 'misses', bad
+
+
+def case_not_measured():
+    r = br.ratio('could not attach', spread(100, 0.01))
+    assert br.verdict(r, 0.98) == 'not measured', r
+
+
+def case_reproducible():
+    a, b = spread(103, 0.05, 7), spread(100, 0.05, 7)
+    assert br.ratio(a, b) == br.ratio(a, b)
+
+
+def case_interval_covers():
+    # runs drawn from one distribution for both cells: over 200 trials
+    # the 95 % interval must hold 1.0 in most of them
+    import random
+    rng = random.Random(7)
+    held = 0
+    for _ in range(200):
+        a = [rng.gauss(100, 3) for _ in range(9)]
+        b = [rng.gauss(100, 3) for _ in range(9)]
+        r = br.ratio(a, b)
+        held += r[1] <= 1.0 <= r[2]
+    assert held >= 170, held
+
+
+DATA = '''\
+benchdata machine accel=tcg clock=icount cpus=2 mem_mb=2048 kernel=patched
+benchdata config quick=1
+benchdata walker entries=1 ps=%(one)s
+benchdata walker entries=65536 ps=%(big)s
+benchdata ulp ulp=iser kernel=patched pass=auto:on bs=65536 qd=16 layout=aligned iops=%(a)s mbps=%(a)s req=%(r)s cpu=%(r)s
+benchdata ulp ulp=iser kernel=patched pass=never:off bs=65536 qd=16 layout=aligned iops=%(b)s mbps=%(b)s req=%(r)s cpu=%(r)s
+benchdata machine accel=tcg clock=wall cpus=2 mem_mb=2048 kernel=patched
+benchdata ulp ulp=iser kernel=patched pass=auto:on bs=65536 qd=16 layout=aligned iops=%(w)s mbps=%(w)s req=%(r)s cpu=%(r)s
+benchdata ulp ulp=iser kernel=patched pass=never:off bs=65536 qd=16 layout=aligned iops=%(b)s mbps=%(b)s req=%(r)s cpu=%(r)s
+'''
+
+
+def fmt(v):
+    return ','.join('%g' % x for x in v)
+
+
+def case_report():
+    data = DATA % {'one': fmt(spread(100, 0.01)), 'big': fmt(spread(150, 0.01)),
+                   'a': fmt(spread(101, 0.005)), 'b': fmt(spread(100, 0.005)),
+                   'w': fmt(spread(50, 0.005)), 'r': fmt([1] * 9)}
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, 'data.txt')
+        with open(path, 'w') as f:
+            f.write(data)
+        p = subprocess.run([sys.executable, os.path.join(HERE, 'benchreport.py'), path, d],
+                           capture_output=True, text=True, timeout=300)
+        assert p.returncode in (0, 2), (p.returncode, p.stderr)   # 2: no gnuplot
+        with open(os.path.join(d, 'results.md')) as f:
+            text = f.read()
+    main, _, wall = text.partition('## Wall clock (second table, not judged)')
+    assert wall, 'no wall-clock section'
+    row = [ln for ln in main.splitlines()
+           if ln.startswith('| iser 64 KiB qd 16: patched auto:on aligned / patched never:off')]
+    assert row and row[0].endswith('| meets |'), row
+    assert 'Instruction-timed' in main
+    walker = [ln for ln in main.splitlines() if ln.startswith('| walker: ps per lookup')]
+    assert walker and walker[0].endswith('| meets |'), walker
+    # the wall-clock pass measured 0.5x: shown, never judged
+    row = [ln for ln in wall.splitlines()
+           if ln.startswith('| iser 64 KiB qd 16: patched auto:on aligned / patched never:off')]
+    assert row and row[0].endswith('| not judged |') and '| 0.500 |' in row[0], row
+    assert 'misses' not in wall
+
+
+def case_bad_clock():
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, 'data.txt')
+        with open(path, 'w') as f:
+            f.write('benchdata machine accel=tcg clock=sundial cpus=2 mem_mb=2048\n'
+                    'benchdata walker entries=1 ps=1,2,3\n')
+        p = subprocess.run([sys.executable, os.path.join(HERE, 'benchreport.py'), path, d],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 1 and 'clock=sundial' in p.stderr, (p.returncode, p.stderr)
+
+
+CASES = [(name[5:], fn) for name, fn in sorted(globals().items()) if name.startswith('case_')]
+
+
+def main():
+    print('KTAP version 1')
+    print('1..%d' % len(CASES))
+    failed = 0
+    for i, (name, fn) in enumerate(CASES, 1):
+        try:
+            fn()
+            print('ok %d benchreport: %s' % (i, name))
+        except Exception as e:  # a failing case reports and the rest run
+            failed += 1
+            print('not ok %d benchreport: %s' % (i, name))
+            for line in repr(e).splitlines()[:20]:
+                print('# ' + line)
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
