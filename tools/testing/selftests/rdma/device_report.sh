@@ -70,6 +70,18 @@ report_line()
 	ktap_print_msg "$(printf '%-22s %s' "$1:" "${2:--}")"
 }
 
+# sysv FILE...: the contents of each sysfs FILE ("-" if unreadable),
+# joined by ", "
+sysv()
+{
+	local f out=
+
+	for f in "$@"; do
+		out+="${out:+, }$(cat "$f" 2>/dev/null || echo -)"
+	done
+	echo "$out"
+}
+
 # report_device: what the device and the kernel say about themselves
 report_device()
 {
@@ -82,9 +94,10 @@ report_device()
 	report_line device "$RXE_DEV on $RXE_NETDEV ($RXE_ADDR)"
 	report_line driver "${drv:-none (software device)}, $(cat "$s/node_type" 2>/dev/null)"
 	report_line firmware "$(cat "$s/fw_ver" 2>/dev/null)"
-	report_line "board / HCA" "$(cat "$s/board_id" 2>/dev/null || echo -) / $(cat "$s/hca_type" 2>/dev/null || echo -)"
-	report_line "node GUID" "$(cat "$s/node_guid" 2>/dev/null)"
-	report_line "port 1" "$(cat "$p/state" 2>/dev/null), $(cat "$p/phys_state" 2>/dev/null), $(cat "$p/link_layer" 2>/dev/null), $(cat "$p/rate" 2>/dev/null)"
+	report_line "board, HCA" "$(sysv "$s/board_id" "$s/hca_type")"
+	report_line "node GUID" "$(sysv "$s/node_guid")"
+	report_line "port 1" "$(sysv "$p/state" "$p/phys_state" "$p/link_layer" \
+		"$p/rate")"
 	gid=$(grep -l "RoCE v2" "$p"/gid_attrs/types/* 2>/dev/null | while read -r t; do
 		g=$(cat "$p/gids/${t##*/}")
 		case $g in 0000:0000:0000:0000:0000:ffff:*) echo "index ${t##*/} $g"; break ;; esac
@@ -99,12 +112,17 @@ report_device()
 # line of the first case into the report
 report_suite()
 {
-	local r=/sys/kernel/debug/kunit/$1/results
+	local r=/sys/kernel/debug/kunit/$1/results cases ok bad skip
 
 	[ -r "$r" ] || { ktap_print_msg "no $r"; return 1; }
 	sed 's/^/    /' "$r"
 	# the cases and their parameters, not the suite's own line
-	report_line "$1" "$(grep -vE "ok [0-9]+ $1\$" "$r" | grep -cE '^[[:space:]]+ok [0-9]+ [^#]*$') passed, $(grep -vE "ok [0-9]+ $1\$" "$r" | grep -cE '^[[:space:]]+not ok ') failed, $(grep -cE '^[[:space:]]+ok [0-9]+ .*# SKIP' "$r") skipped (cases and parameters)"
+	cases=$(grep -vE "ok [0-9]+ $1\$" "$r")
+	ok=$(grep -cE '^[[:space:]]+ok [0-9]+ [^#]*$' <<<"$cases")
+	bad=$(grep -cE '^[[:space:]]+not ok ' <<<"$cases")
+	skip=$(grep -cE '^[[:space:]]+ok [0-9]+ .*# SKIP' <<<"$cases")
+	report_line "$1" \
+		"$ok passed, $bad failed, $skip skipped (cases and parameters)"
 	grep -q "^ok 1 $1\$" "$r"
 }
 
@@ -154,10 +172,14 @@ kunit_glob_restore
 report_ulp_io()
 {
 	local t=$ULP_TRANSPORT aio=(--ioengine=libaio --direct=1 --rw=randwrite)
-	local rc=0
+	local rc=0 q limits=
 
 	if [ -n "$ULP_BLK" ]; then
-		report_line "$t queue" "virt_boundary_mask $(ulp_virt_boundary), max_segments $(cat "/sys/block/$ULP_BLK/queue/max_segments"), max_sectors_kb $(cat "/sys/block/$ULP_BLK/queue/max_sectors_kb"), max_segment_size $(cat "/sys/block/$ULP_BLK/queue/max_segment_size")"
+		for q in virt_boundary_mask max_segments max_sectors_kb \
+			max_segment_size; do
+			limits+="$q $(cat "/sys/block/$ULP_BLK/queue/$q") "
+		done
+		report_line "$t queue" "$limits"
 	else
 		report_line "$t mount" "$(ulp_mount_opts 2>/dev/null | tail -n 1)"
 	fi
@@ -206,5 +228,6 @@ for t in $ULPS; do
 		eval 'ulp_detach && ulp_no_mr_left'
 done
 
-ktap_print_msg "=== summary: $KTAP_CNT_PASS passed, $KTAP_CNT_FAIL failed, $KTAP_CNT_SKIP skipped ==="
+ktap_print_msg "=== summary: $KTAP_CNT_PASS passed, $KTAP_CNT_FAIL failed," \
+	"$KTAP_CNT_SKIP skipped ==="
 ktap_finished

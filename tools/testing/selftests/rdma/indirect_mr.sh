@@ -130,7 +130,7 @@ mimic()
 	mimic_results "$@" || { modprobe -r "$MOD"; return 1; }
 	modprobe -r "$MOD" && rxe_no_mr
 }
-ktap_test_result "refuse_atomics=1: the atomic cases skip for the refusal, the other cases of atomics pass" \
+ktap_test_result "refuse_atomics=1: the atomic cases skip for the refusal, the others pass" \
 	mimic "ib_indirect_mr_loopback.lb_*atomic*" ib_indirect_mr_loopback \
 	lb_atomic_ok lb_atomic_misaligned lb_atomic_crossing
 ktap_test_result "refuse_atomics=1: the randomized stress passes, its FADD and CSWP doing nothing" \
