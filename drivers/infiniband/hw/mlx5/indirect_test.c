@@ -1269,6 +1269,99 @@ static void wqe_other_types_unchanged(struct kunit *test)
 				 PAGE_SIZE * (i % 2)) | MLX5_EN_RD | MLX5_EN_WR);
 }
 
+/* The control segment of the WQE @wqe_bbs basic blocks into the queue. */
+static struct mlx5_wqe_ctrl_seg *t_ctrl_at(struct t_env *e, u32 wqe_bbs)
+{
+	return e->sq_buf + wqe_bbs * MLX5_SEND_WQE_BB;
+}
+
+/* Basic blocks of the WQE whose control segment is @ctrl. */
+static u32 t_wqe_bbs(const struct mlx5_wqe_ctrl_seg *ctrl)
+{
+	u32 ds = be32_to_cpu(ctrl->qpn_ds) & MLX5_WQE_CTRL_DS_MASK;
+
+	return DIV_ROUND_UP(ds * MLX5_SEND_WQE_DS, MLX5_SEND_WQE_BB);
+}
+
+/*
+ * The chain a ULP posts to re-register an indirect MR under a new key:
+ * LOCAL_INV of the old key, REG_MR of the new one, then a SEND that uses
+ * it.  LOCAL_INV is a UMR that sets only the mkey's free bit; REG_MR
+ * carries the device's UMR fence (dev->umr_fence, what
+ * mlx5_get_umr_fence() makes of the umr_fence capability; strong
+ * ordering here), and the work request after it waits for it
+ * (MLX5_FENCE_MODE_INITIATOR_SMALL), so the SEND cannot use the key
+ * before the device installed it.
+ */
+static void wqe_inv_reg_send_chain(struct kunit *test)
+{
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *mr = t_mr(e, IB_MR_TYPE_INDIRECT, 2);
+	struct ib_sge sge[2] = {
+		{ T_DMA_BASE + 3, 100, T_DMA_LKEY },
+		{ T_DMA_BASE + 999, 28, T_DMA_LKEY },
+	};
+	u32 old = mr->ibmr.rkey, new = (old & ~0xffU) | ((old + 1) & 0xff);
+	struct ib_send_wr inv = {
+		.opcode = IB_WR_LOCAL_INV,
+		.ex.invalidate_rkey = old,
+	};
+	struct ib_reg_wr reg = {
+		.wr.opcode = IB_WR_REG_MR,
+		.mr = &mr->ibmr,
+		.key = new,
+		.access = IB_ACCESS_REMOTE_READ,
+	};
+	struct ib_send_wr send = {
+		.opcode = IB_WR_SEND,
+		.send_flags = IB_SEND_SIGNALED,
+	};
+	struct mlx5_wqe_ctrl_seg *c[3];
+	struct mlx5_wqe_umr_ctrl_seg *umr;
+	const struct ib_send_wr *bad;
+	void *mkc;
+	u32 at = 0, i;
+
+	e->dev->umr_fence = MLX5_FENCE_MODE_STRONG_ORDERING;
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(&mr->ibmr, sge, 2, 0x1000), 2);
+	inv.next = &reg.wr;
+	reg.wr.next = &send;
+	KUNIT_ASSERT_EQ(test, t_post(e, &inv, &bad), 0);
+	for (i = 0; i < 3; i++) {
+		c[i] = t_ctrl_at(e, at);
+		at += t_wqe_bbs(c[i]);
+	}
+	/* three WQEs, end to end, and nothing after them */
+	KUNIT_EXPECT_EQ(test, e->qp->sq.cur_post, at);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(c[0]->opmod_idx_opcode) & 0xff,
+			MLX5_OPCODE_UMR);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(c[1]->opmod_idx_opcode) & 0xff,
+			MLX5_OPCODE_UMR);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(c[2]->opmod_idx_opcode) & 0xff,
+			MLX5_OPCODE_SEND);
+
+	/* LOCAL_INV: the old key, the free bit and nothing else */
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(c[0]->imm), old);
+	umr = (void *)(c[0] + 1);
+	KUNIT_EXPECT_EQ(test, be64_to_cpu(umr->mkey_mask),
+			(u64)MLX5_MKEY_MASK_FREE);
+	mkc = umr + 1;
+	KUNIT_EXPECT_EQ(test, MLX5_GET(mkc, mkc, free), 1);
+	KUNIT_EXPECT_EQ(test, c[0]->fm_ce_se & 0xe0, MLX5_FENCE_MODE_NONE);
+
+	/* REG_MR: the new key, fenced as the device wants UMRs */
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(c[1]->imm), new);
+	KUNIT_EXPECT_EQ(test, c[1]->fm_ce_se & 0xe0,
+			MLX5_FENCE_MODE_STRONG_ORDERING);
+	mkc = (struct mlx5_wqe_umr_ctrl_seg *)(c[1] + 1) + 1;
+	KUNIT_EXPECT_EQ(test, MLX5_GET(mkc, mkc, free), 0);
+	KUNIT_EXPECT_EQ(test, MLX5_GET(mkc, mkc, mkey_7_0), new & 0xff);
+
+	/* the SEND after it waits for the registration */
+	KUNIT_EXPECT_EQ(test, c[2]->fm_ce_se & 0xe0,
+			MLX5_FENCE_MODE_INITIATOR_SMALL);
+}
+
 /* Who advertises IBK_INDIRECT_REG, and how long a list may be. */
 struct t_caps {
 	const char	*name;
@@ -1356,6 +1449,7 @@ static struct kunit_case mlx5_ib_indirect_wqe_cases[] = {
 	KUNIT_CASE(wqe_umr_refused_on_uc_ud),
 	KUNIT_CASE(wqe_reg_refused_before_begin),
 	KUNIT_CASE(wqe_atomic_right_written),
+	KUNIT_CASE(wqe_inv_reg_send_chain),
 	KUNIT_CASE(wqe_other_types_unchanged),
 	KUNIT_CASE_PARAM(caps_advertised, t_caps_gen_params),
 	KUNIT_CASE(wqe_sg_gaps_longest_list),
