@@ -272,11 +272,14 @@ static int t_reg(struct t_env *e, struct mlx5_ib_mr *mr, u32 key, int access)
 	return t_post(e, &wr.wr, &bad);
 }
 
-/* Read the WQE at the start of the send queue as the device does. */
-static void t_decode(struct t_env *e, struct t_umr *u)
+/*
+ * Read the WQE at @wqe (@size bytes readable there) as the device does.
+ */
+static void t_decode_at(struct t_env *e, void *wqe, size_t size,
+			struct t_umr *u)
 {
 	struct kunit *test = e->test;
-	struct mlx5_wqe_ctrl_seg *ctrl = e->sq_buf;
+	struct mlx5_wqe_ctrl_seg *ctrl = wqe;
 	struct mlx5_wqe_umr_ctrl_seg *umr = (void *)(ctrl + 1);
 	void *mkc = umr + 1;
 	u32 v;
@@ -318,9 +321,9 @@ static void t_decode(struct t_env *e, struct t_umr *u)
 	u->inl = u->flags & MLX5_UMR_INLINE;
 	if (u->inl) {
 		u->klm = (const void *)mkc + MLX5_ST_SZ_BYTES(mkc);
-		/* the WQE must hold them, in the page the test gave it */
-		KUNIT_ASSERT_LE(test, (void *)(u->klm + u->nklm) - e->sq_buf,
-				(long)PAGE_SIZE);
+		/* the WQE must hold them, in the memory the test gave it */
+		KUNIT_ASSERT_LE(test, (void *)(u->klm + u->nklm) - wqe,
+				(long)size);
 	} else {
 		struct mlx5_wqe_data_seg *d = mkc + MLX5_ST_SZ_BYTES(mkc);
 
@@ -329,6 +332,12 @@ static void t_decode(struct t_env *e, struct t_umr *u)
 		u->ptr_lkey = be32_to_cpu(d->lkey);
 		u->klm = (const struct mlx5_klm *)(uintptr_t)u->ptr;
 	}
+}
+
+/* Read the WQE at the start of the send queue as the device does. */
+static void t_decode(struct t_env *e, struct t_umr *u)
+{
+	t_decode_at(e, e->sq_buf, PAGE_SIZE, u);
 }
 
 /* The device's translation of [va, va + len): its segments, or -ERANGE. */
@@ -1362,6 +1371,67 @@ static void wqe_inv_reg_send_chain(struct kunit *test)
 			MLX5_FENCE_MODE_INITIATOR_SMALL);
 }
 
+/*
+ * A REG_MR whose WQE does not fit before the end of the send queue: the
+ * driver continues it at the queue's start, and the device reads it
+ * there.  Posted two basic blocks before the end, the WQE of four inline
+ * KLMs (three basic blocks) puts its KLMs in block 0; read end to end
+ * they are the staged list, and block 1 is untouched.
+ */
+static void wqe_reg_wraps_queue_edge(struct kunit *test)
+{
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *mr = t_mr(e, IB_MR_TYPE_INDIRECT, 4);
+	struct mlx5_ib_qp *qp = e->qp;
+	u32 n = 1 << T_SQ_LOG, start = n - 2, i;
+	u8 *lin = kunit_kzalloc(test, 4 * MLX5_SEND_WQE_BB, GFP_KERNEL);
+	struct ib_sge sge[4];
+	struct ib_reg_wr wr = {
+		.wr.opcode = IB_WR_REG_MR,
+		.wr.send_flags = IB_SEND_SIGNALED,
+		.mr = &mr->ibmr,
+		.key = mr->ibmr.rkey,
+		.access = IB_ACCESS_REMOTE_READ,
+	};
+	const struct ib_send_wr *bad;
+	struct t_umr u;
+	u8 *bb;
+
+	KUNIT_ASSERT_NOT_NULL(test, lin);
+	for (i = 0; i < 4; i++)
+		sge[i] = (struct ib_sge){ T_DMA_BASE + 4096 * i + 7, 100 + i,
+					  i & 1 ? T_FAST_LKEY : T_DMA_LKEY };
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(&mr->ibmr, sge, 4, 0x2000), 4);
+	memset(e->sq_buf, T_STALE, PAGE_SIZE);
+	qp->sq.cur_post = start;
+	qp->sq.head = 0;
+	qp->sq.tail = 0;
+	qp->sq.cur_edge = get_sq_edge(&qp->sq, start);
+	qp->bf.offset = 0;
+	KUNIT_ASSERT_EQ(test, mlx5_ib_post_send(&qp->ibqp, &wr.wr, &bad,
+						false), 0);
+	KUNIT_EXPECT_EQ(test, qp->sq.cur_post, start + 3);
+	/* the two blocks at the end, then block 0 */
+	memcpy(lin, e->sq_buf + start * MLX5_SEND_WQE_BB,
+	       2 * MLX5_SEND_WQE_BB);
+	memcpy(lin + 2 * MLX5_SEND_WQE_BB, e->sq_buf, MLX5_SEND_WQE_BB);
+	t_decode_at(e, lin, 3 * MLX5_SEND_WQE_BB, &u);
+	KUNIT_EXPECT_EQ(test, u.opcode, MLX5_OPCODE_UMR);
+	KUNIT_EXPECT_EQ(test, u.wqe_index, start);
+	KUNIT_EXPECT_TRUE(test, u.inl);
+	KUNIT_ASSERT_EQ(test, u.nklm, 4);
+	for (i = 0; i < 4; i++) {
+		KUNIT_EXPECT_EQ(test, be64_to_cpu(u.klm[i].va), sge[i].addr);
+		KUNIT_EXPECT_EQ(test, be32_to_cpu(u.klm[i].bcount),
+				sge[i].length);
+		KUNIT_EXPECT_EQ(test, be32_to_cpu(u.klm[i].key), sge[i].lkey);
+	}
+	/* block 1 was not written */
+	bb = e->sq_buf + MLX5_SEND_WQE_BB;
+	for (i = 0; i < MLX5_SEND_WQE_BB; i++)
+		KUNIT_EXPECT_EQ_MSG(test, bb[i], T_STALE, "block 1 byte %u", i);
+}
+
 /* Who advertises IBK_INDIRECT_REG, and how long a list may be. */
 struct t_caps {
 	const char	*name;
@@ -1450,6 +1520,7 @@ static struct kunit_case mlx5_ib_indirect_wqe_cases[] = {
 	KUNIT_CASE(wqe_reg_refused_before_begin),
 	KUNIT_CASE(wqe_atomic_right_written),
 	KUNIT_CASE(wqe_inv_reg_send_chain),
+	KUNIT_CASE(wqe_reg_wraps_queue_edge),
 	KUNIT_CASE(wqe_other_types_unchanged),
 	KUNIT_CASE_PARAM(caps_advertised, t_caps_gen_params),
 	KUNIT_CASE(wqe_sg_gaps_longest_list),
