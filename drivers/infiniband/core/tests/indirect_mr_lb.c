@@ -598,8 +598,9 @@ void lb_expect_mem(struct lb *lb, struct lb_buf *b, const u8 *model,
  * A fast-registered MR over bytes [@off, @off + @len) of @b, allocated in
  * the PD of @qp and registered through @qp with @access.
  */
-struct ib_mr *lb_fast_mr_at(struct lb *lb, struct ib_qp *qp,
-			    struct lb_buf *b, u32 off, u32 len, int access)
+/* A page-list MR of @qp's PD over [@off, @off + @len) of @b, mapped. */
+static struct ib_mr *lb_fast_mr_mapped(struct lb *lb, struct ib_qp *qp,
+				       struct lb_buf *b, u32 off, u32 len)
 {
 	u64 dma = b->dma + off;
 	struct scatterlist sg;
@@ -612,6 +613,14 @@ struct ib_mr *lb_fast_mr_at(struct lb *lb, struct ib_qp *qp,
 	sg_dma_address(&sg) = dma;
 	sg_dma_len(&sg) = len;
 	KUNIT_ASSERT_EQ(lb->test, ib_map_mr_sg(mr, &sg, 1, NULL, PAGE_SIZE), 1);
+	return mr;
+}
+
+struct ib_mr *lb_fast_mr_at(struct lb *lb, struct ib_qp *qp,
+			    struct lb_buf *b, u32 off, u32 len, int access)
+{
+	struct ib_mr *mr = lb_fast_mr_mapped(lb, qp, b, off, len);
+
 	KUNIT_ASSERT_EQ(lb->test, lb_reg_key(lb, qp, mr, mr->rkey, access),
 			IB_WC_SUCCESS);
 	return mr;
@@ -863,10 +872,6 @@ void lb_exit(struct kunit *test)
 }
 
 /*
- * Skip the case unless the device is strict: @rule is one the contract
- * leaves to the device, and the case checks it as rxe defines it.
- */
-/*
  * What the device does with an atomic through a direct MR, found once per
  * module load: 1 it executes it; otherwise why not, in lb_no_atomics.
  */
@@ -878,17 +883,10 @@ static void lb_find_atomics(struct lb *lb)
 	struct lb_buf *b = lb_buf(lb, PAGE_SIZE, 0), *res = lb_buf(lb, 8, 0);
 	struct ib_sge sge = { res->dma, 8, lb->pd->local_dma_lkey };
 	const char *name = dev_name(&lb->dev->dev);
-	struct scatterlist sg;
-	struct ib_mr *mr;
+	struct ib_mr *mr = lb_fast_mr_mapped(lb, lb->qp[1], b, 0, PAGE_SIZE);
 	u64 *word = (u64 *)b->cpu;
 	int ret;
 
-	mr = lb_alloc_mr(lb, lb->pd, IB_MR_TYPE_MEM_REG, 1);
-	sg_init_table(&sg, 1);
-	sg_dma_address(&sg) = b->dma;
-	sg_dma_len(&sg) = PAGE_SIZE;
-	KUNIT_ASSERT_EQ(lb->test, ib_map_mr_sg(mr, &sg, 1, NULL, PAGE_SIZE),
-			1);
 	ret = lb_reg_wait(lb->qp[1], lb->scq, mr, mr->rkey, ATOMIC_ACCESS);
 	if (ret) {
 		snprintf(lb_no_atomics, sizeof(lb_no_atomics),
@@ -953,6 +951,10 @@ bool lb_atomic_checks(struct lb *lb, const char *what)
 	return false;
 }
 
+/*
+ * Skip the case unless the device is strict: @rule is one the contract
+ * leaves to the device, and the case checks it as rxe defines it.
+ */
 void lb_require_strict(struct lb *lb, const char *rule)
 {
 	if (!lb->strict)
