@@ -4,7 +4,8 @@
 #
 #   make demo     build, boot, show soft-RoCE (rxe) working in the guest
 #   make check    build, static gates, boot, KUnit + kselftests; summary
-#   make check-debug  the same tests on a KASAN/UBSAN/lockdep/kmemleak kernel
+#   make check-debug  KUnit and the kselftests of rxe, the core, iSER and SRP
+#                 on a KASAN/UBSAN/lockdep/kmemleak kernel (WB_TESTS= all)
 #   make stress   the randomized differential test, long (WB_STRESS_OPS, WB_STRESS_SEED)
 #   make stress-debug  the same on the debug kernel (KASAN, lockdep, ...)
 #   make soak     random fault sequences under load over iSER, SRP and

@@ -13,6 +13,8 @@
  * contract is Documentation/infiniband/indirect_mr.rst.
  */
 
+#include <kunit/visibility.h>
+#include <linux/dma-mapping.h>
 #include <rdma/ib_verbs.h>
 
 #include "mlx5_ib.h"
@@ -49,20 +51,31 @@ void mlx5_ib_klms_from_sge(struct mlx5_klm *klms, const struct ib_sge *sge,
  * IB_DEVICE_MEM_MGT_EXTENSIONS) and a UMR that may modify an indirect
  * mkey (umr_indirect_mkey_disabled clear).  The list length is that of
  * an SG_GAPS MR: what the device maps in one mkey (log_max_klm_list_size)
- * and what one UMR can carry (MLX5R_UMR_MAX_KLMS).
+ * and what one UMR can carry (MLX5R_UMR_MAX_KLMS), and no more than one
+ * DMA mapping of the device can take: an MR's KLMs are mapped as one
+ * buffer (mlx5_alloc_priv_descs()), and a bouncing swiotlb maps at most
+ * 256 KiB (16384 KLMs) at a time.
  */
 void mlx5_ib_indirect_caps(struct mlx5_ib_dev *dev,
 			   struct ib_device_attr *props)
 {
 	struct mlx5_core_dev *mdev = dev->mdev;
+	size_t map = dma_max_mapping_size(mdev->device);
+	u32 len = mlx5r_umr_max_reg_list_len(mdev);
 
 	if (!MLX5_CAP_GEN(mdev, imaicl) ||
 	    MLX5_CAP_GEN(mdev, umr_modify_entity_size_disabled) ||
 	    MLX5_CAP_GEN(mdev, umr_indirect_mkey_disabled))
 		return;
+	/* the MR maps ALIGN(max_num_sg, 4) KLMs */
+	if (map / sizeof(struct mlx5_klm) < len)
+		len = rounddown(map / sizeof(struct mlx5_klm), 4);
+	if (!len)
+		return;
 	props->kernel_cap_flags |= IBK_INDIRECT_REG;
-	props->max_indirect_reg_list_len = mlx5r_umr_max_reg_list_len(mdev);
+	props->max_indirect_reg_list_len = len;
 }
+EXPORT_SYMBOL_IF_KUNIT(mlx5_ib_indirect_caps);
 
 static void mlx5_ib_descs_for_cpu(struct mlx5_ib_mr *mr)
 {

@@ -2,11 +2,12 @@
 /*
  * KUnit tests of mlx5 indirect MRs (indirect.c), with no device.
  *
- * The tests make an mlx5_ib_dev, a PD, an RC QP with a one-page send
- * queue and KLM MRs in memory, and drive the driver's real code on them:
- * ib_map_mr_sge() and ib_map_mr_sg() of the core call mlx5_ib_map_mr_sge()
- * and mlx5_ib_map_mr_sg(), and IB_WR_REG_MR goes through
- * mlx5_ib_post_send(), whose doorbell lands in memory.  The device is
+ * The tests make an mlx5_ib_dev with main.c's device operations
+ * (mlx5_ib_dev_ops), a PD, an RC QP with a one-page send queue and KLM MRs
+ * in memory, and drive the driver's real code on them: ib_map_mr_sge()
+ * and ib_map_mr_sg() of the core call the map_mr_sge and map_mr_sg
+ * operations, and IB_WR_REG_MR goes through ib_post_send() to the
+ * post_send operation, whose doorbell lands in memory.  The device is
  * replaced by a decoder that reads the WQE as the device does, with the
  * layouts of include/linux/mlx5/qp.h and mlx5_ifc.h (the mkey segment of
  * a UMR is an mkc), and follows the UMR's translation: inline after the
@@ -20,7 +21,8 @@
  * iova and access: seeded random lists from the distribution of the
  * loopback stress suite (indirect_mr_lb_stress.c), longer lists, and
  * fixed edge cases.  A mismatch prints the seed, the list and both
- * segment lists.  Parameters: mlx5_ib.klm_seed, mlx5_ib.klm_lists.
+ * segment lists.  Parameters of this module (mlx5_ib_indirect_test):
+ * klm_seed, klm_lists.
  *
  * mlx5_ib_indirect_wqe: the UMR WQE of an indirect REG_MR field by field,
  * the REG_MRs refused when posted, what other MR types do, and the
@@ -33,6 +35,7 @@
 #include <linux/mlx5/qp.h>
 #include <linux/prandom.h>
 #include <linux/scatterlist.h>
+#include <linux/swiotlb.h>
 #include <rdma/ib_sge_walk.h>
 
 #include "mlx5_ib.h"
@@ -162,11 +165,15 @@ static struct t_env *t_env_new(struct kunit *test)
 	e->dev->mdev = t_kvzalloc(test, sizeof(*e->dev->mdev));
 	e->cap = t_kvzalloc(test, sizeof(*e->cap));
 	e->dev->mdev->caps.hca[MLX5_CAP_GENERAL] = e->cap;
+	/* a device that DMA-maps directly, any size at once */
+	e->dev->mdev->device = kunit_kzalloc(test, sizeof(struct device),
+					     GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e->dev->mdev->device);
 	t_cap_set(e, true, false, false, 16);
 
 	ibdev = &e->dev->ib_dev;
-	ibdev->ops.map_mr_sg = mlx5_ib_map_mr_sg;
-	ibdev->ops.map_mr_sge = mlx5_ib_map_mr_sge;
+	/* main.c's operations: map_mr_sg, map_mr_sge, post_send */
+	ib_set_device_ops(ibdev, &mlx5_ib_dev_ops);
 	ibdev->attrs.max_mr_size = U64_MAX;
 	ibdev->attrs.kernel_cap_flags = IBK_SG_GAPS_REG;
 	mlx5_ib_indirect_caps(e->dev, &ibdev->attrs);
@@ -186,6 +193,7 @@ static struct t_env *t_env_new(struct kunit *test)
 	spin_lock_init(&qp->sq.lock);
 	qp->sq.wqe_cnt = n;
 	qp->sq.max_post = n;
+	qp->sq.max_gs = 2;	/* a QP created with max_send_sge 2 */
 	qp->sq.wrid = kunit_kcalloc(test, n, sizeof(*qp->sq.wrid), GFP_KERNEL);
 	qp->sq.wr_data = kunit_kcalloc(test, n, sizeof(*qp->sq.wr_data),
 				       GFP_KERNEL);
@@ -255,7 +263,7 @@ static int t_post(struct t_env *e, const struct ib_send_wr *wr,
 	qp->bf.offset = 0;
 	memset(e->sq_buf, T_STALE, PAGE_SIZE);
 	*bad = NULL;
-	return mlx5_ib_post_send(&qp->ibqp, wr, bad, false);
+	return ib_post_send(&qp->ibqp, wr, bad);
 }
 
 static int t_reg(struct t_env *e, struct mlx5_ib_mr *mr, u32 key, int access)
@@ -1213,12 +1221,29 @@ static void wqe_reg_refused_before_begin(struct kunit *test)
  * UMR may not change it (umr_modify_atomic_disabled), the mask leaves it
  * and a registration asking for atomic is refused.
  */
+static const enum ib_mr_type t_atomic_types[] = {
+	IB_MR_TYPE_SG_GAPS, IB_MR_TYPE_INDIRECT,
+};
+
+static void t_atomic_type_desc(const enum ib_mr_type *t, char *desc)
+{
+	strscpy(desc, *t == IB_MR_TYPE_INDIRECT ? "indirect" : "sg_gaps",
+		KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(t_atomic_types, t_atomic_types, t_atomic_type_desc);
+
 static void wqe_atomic_right_written(struct kunit *test)
 {
+	const enum ib_mr_type *type = test->param_value;
 	struct t_env *e = t_env_new(test);
-	struct mlx5_ib_mr *mr = t_mr(e, IB_MR_TYPE_SG_GAPS, 8);
+	struct mlx5_ib_mr *mr = t_mr(e, *type, 8);
+	struct ib_sge sge = { T_DMA_BASE + 5, 64, T_DMA_LKEY };
 	struct t_umr u;
 
+	if (*type == IB_MR_TYPE_INDIRECT)
+		KUNIT_ASSERT_EQ(test, ib_map_mr_sge(&mr->ibmr, &sge, 1, 0x1000),
+				1);
 	KUNIT_ASSERT_EQ(test, t_reg(e, mr, T_MKEY, IB_ACCESS_REMOTE_ATOMIC |
 				    IB_ACCESS_LOCAL_WRITE), 0);
 	t_decode(e, &u);
@@ -1372,6 +1397,41 @@ static void wqe_inv_reg_send_chain(struct kunit *test)
 }
 
 /*
+ * A SEND that invalidates the indirect MR's rkey at the responder (remote
+ * invalidation, as iSER and SRP targets ask for): the SEND_INVAL opcode
+ * with the rkey in the control segment, then its data segment; the
+ * driver treats the key as any rkey.
+ */
+static void wqe_send_with_inv(struct kunit *test)
+{
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *mr = t_mr(e, IB_MR_TYPE_INDIRECT, 2);
+	struct ib_sge data = { T_DMA_BASE + 64, 48, T_DMA_LKEY };
+	struct ib_send_wr send = {
+		.opcode = IB_WR_SEND_WITH_INV,
+		.send_flags = IB_SEND_SIGNALED,
+		.sg_list = &data,
+		.num_sge = 1,
+		.ex.invalidate_rkey = mr->ibmr.rkey,
+	};
+	struct mlx5_wqe_ctrl_seg *c = t_ctrl_at(e, 0);
+	struct mlx5_wqe_data_seg *d = (void *)(c + 1);
+	const struct ib_send_wr *bad;
+
+	KUNIT_ASSERT_EQ(test, t_post(e, &send, &bad), 0);
+	KUNIT_EXPECT_EQ(test, e->qp->sq.cur_post, 1);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(c->opmod_idx_opcode) & 0xff,
+			MLX5_OPCODE_SEND_INVAL);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(c->imm), mr->ibmr.rkey);
+	/* control and data segment: two 16-byte units */
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(c->qpn_ds) & 0x3f, 2);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(c->qpn_ds) >> 8, T_QPN);
+	KUNIT_EXPECT_EQ(test, be64_to_cpu(d->addr), data.addr);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(d->byte_count), data.length);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(d->lkey), T_DMA_LKEY);
+}
+
+/*
  * A REG_MR whose WQE does not fit before the end of the send queue: the
  * driver continues it at the queue's start, and the device reads it
  * there.  Posted two basic blocks before the end, the WQE of four inline
@@ -1408,8 +1468,7 @@ static void wqe_reg_wraps_queue_edge(struct kunit *test)
 	qp->sq.tail = 0;
 	qp->sq.cur_edge = get_sq_edge(&qp->sq, start);
 	qp->bf.offset = 0;
-	KUNIT_ASSERT_EQ(test, mlx5_ib_post_send(&qp->ibqp, &wr.wr, &bad,
-						false), 0);
+	KUNIT_ASSERT_EQ(test, ib_post_send(&qp->ibqp, &wr.wr, &bad), 0);
 	KUNIT_EXPECT_EQ(test, qp->sq.cur_post, start + 3);
 	/* the two blocks at the end, then block 0 */
 	memcpy(lin, e->sq_buf + start * MLX5_SEND_WQE_BB,
@@ -1476,6 +1535,53 @@ static void caps_advertised(struct kunit *test)
 }
 
 /*
+ * Where the device's DMA goes through a bouncing swiotlb (a confidential
+ * guest, swiotlb=force), one mapping holds at most 256 KiB: 16384 KLMs.
+ * The list length advertised stays within it, so that every indirect MR
+ * the core lets a ULP allocate can map its KLM array; a shorter limit of
+ * the device's own is not raised.
+ */
+static void caps_clamped_by_dma_mapping(struct kunit *test)
+{
+#if IS_ENABLED(CONFIG_SWIOTLB)
+	struct t_env *e = t_env_new(test);
+	struct device *dma = e->dev->mdev->device;
+	struct io_tlb_mem *bounce = kunit_kzalloc(test, sizeof(*bounce),
+						   GFP_KERNEL);
+	struct ib_device_attr attr = {};
+
+	KUNIT_ASSERT_NOT_NULL(test, bounce);
+	bounce->nslabs = 1;
+	bounce->force_bounce = true;
+	dma->dma_io_tlb_mem = bounce;
+	KUNIT_ASSERT_EQ(test, dma_max_mapping_size(dma), (size_t)SZ_256K);
+
+	t_cap_set(e, true, false, false, 16);
+	mlx5_ib_indirect_caps(e->dev, &attr);
+	KUNIT_EXPECT_TRUE(test, attr.kernel_cap_flags & IBK_INDIRECT_REG);
+	KUNIT_EXPECT_EQ(test, attr.max_indirect_reg_list_len, 16384);
+	/* the MR's KLM array (ALIGN(max_num_sg, 4) KLMs) maps at once */
+	KUNIT_EXPECT_LE(test, ALIGN(attr.max_indirect_reg_list_len, 4) *
+			sizeof(struct mlx5_klm), dma_max_mapping_size(dma));
+
+	memset(&attr, 0, sizeof(attr));
+	t_cap_set(e, true, false, false, 10);
+	mlx5_ib_indirect_caps(e->dev, &attr);
+	KUNIT_EXPECT_EQ(test, attr.max_indirect_reg_list_len, 1024);
+
+	/* without the bounce buffer, the UMR's limit again */
+	dma->dma_io_tlb_mem = NULL;
+	memset(&attr, 0, sizeof(attr));
+	t_cap_set(e, true, false, false, 16);
+	mlx5_ib_indirect_caps(e->dev, &attr);
+	KUNIT_EXPECT_EQ(test, attr.max_indirect_reg_list_len,
+			MLX5R_UMR_MAX_KLMS);
+#else
+	kunit_skip(test, "needs CONFIG_SWIOTLB");
+#endif
+}
+
+/*
  * An SG_GAPS MR of the longest list the device advertises
  * (max_fast_reg_page_list_len), every entry mapped: the UMR carries every
  * KLM.  With the limit 1 << 16 that mkeys of some devices map, the
@@ -1518,11 +1624,13 @@ static struct kunit_case mlx5_ib_indirect_wqe_cases[] = {
 	KUNIT_CASE(wqe_refused_in_chain),
 	KUNIT_CASE(wqe_umr_refused_on_uc_ud),
 	KUNIT_CASE(wqe_reg_refused_before_begin),
-	KUNIT_CASE(wqe_atomic_right_written),
+	KUNIT_CASE_PARAM(wqe_atomic_right_written, t_atomic_types_gen_params),
 	KUNIT_CASE(wqe_inv_reg_send_chain),
+	KUNIT_CASE(wqe_send_with_inv),
 	KUNIT_CASE(wqe_reg_wraps_queue_edge),
 	KUNIT_CASE(wqe_other_types_unchanged),
 	KUNIT_CASE_PARAM(caps_advertised, t_caps_gen_params),
+	KUNIT_CASE(caps_clamped_by_dma_mapping),
 	KUNIT_CASE(wqe_sg_gaps_longest_list),
 	{}
 };
@@ -1533,3 +1641,7 @@ static struct kunit_suite mlx5_ib_indirect_wqe_suite = {
 };
 
 kunit_test_suites(&mlx5_ib_indirect_klm_suite, &mlx5_ib_indirect_wqe_suite);
+
+MODULE_DESCRIPTION("KUnit tests of mlx5 indirect memory registration");
+MODULE_LICENSE("Dual BSD/GPL");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -233,20 +233,30 @@ fault_lun()
 	esac
 }
 
-# fault_session_up: whether the initiator's session is up (iSER: the
-# iSCSI session LOGGED_IN; SRP: the remote port running).
-fault_session_up()
+# fault_session_state: the state of the session the disk under test
+# belongs to (iSER: its iSCSI session, LOGGED_IN when up; SRP: the remote
+# port of its SCSI host, running when up).  Sessions of other hosts (one
+# that a fault before removed, say) do not count.
+fault_session_state()
 {
-	local s p
+	local d
 
 	case $ULP_TRANSPORT in
 	iser)
-		s=$(ulp_iser_session) || return 1
-		[ "$(cat "$s/state" 2>/dev/null)" = LOGGED_IN ] ;;
+		d=$(readlink -f "/sys/block/$ULP_BLK/device") || return 1
+		d=${d%%/target*}
+		cat "/sys/class/iscsi_session/${d##*/}/state" ;;
 	srp)
-		for p in /sys/class/srp_remote_ports/port-*; do
-			[ "$(cat "$p/state" 2>/dev/null)" = running ] || return 1
-		done ;;
+		cat "/sys/class/srp_remote_ports/port-${ULP_SRP_HOST##*host}:1/state" ;;
+	esac 2>/dev/null
+}
+
+# fault_session_up: whether that session is up.
+fault_session_up()
+{
+	case $(fault_session_state) in
+	LOGGED_IN|running) return 0 ;;
+	*) return 1 ;;
 	esac
 }
 
@@ -258,16 +268,18 @@ fault_wait_down()
 {
 	local t0=$SECONDS
 
+	echo "ulp_faults.sh: the portal went away" > /dev/kmsg
 	while fault_session_up; do
 		[ $((SECONDS - t0)) -lt 60 ] || {
 			ktap_print_msg "the initiator still logged in 60 s" \
 				"after the portal went away"
+			fault_kmsg_since "ulp_faults.sh: the portal went away"
 			return 1
 		}
 		sleep 0.5
 	done
 	ktap_print_msg "the initiator saw the session end after" \
-		"$((SECONDS - t0)) s"
+		"$((SECONDS - t0)) s (state: $(fault_session_state))"
 }
 
 # fault_portal: the TPG disabled and its listener gone until the
@@ -297,6 +309,16 @@ fault_portal()
 	esac
 }
 
+# fault_kmsg_since MARK: what the kernel logged about the session since
+# the line MARK (the ULP's, the transport's and fault injection's
+# messages), for a fault that did not go as planned.
+fault_kmsg_since()
+{
+	dmesg | awk -v m="$1" 'index($0, m) { f = 1 } f' |
+		grep -E 'ulp_faults|srp|SRP|iser|iSER|iscsi|iSCSI|connection|FAULT_INJECTION|rxe' |
+		tail -n 40 | while IFS= read -r l; do ktap_print_msg "dmesg: $l"; done
+}
+
 # failslab_arm SYMBOL: the next slab allocation under SYMBOL fails (once).
 failslab_arm()
 {
@@ -317,6 +339,8 @@ failslab_arm()
 	echo N > "$d/ignore-gfp-wait"	# ib_alloc_mr() may sleep
 	echo 1 > "$d/verbose"
 	echo 100 > "$d/probability"
+	echo "ulp_faults.sh: failslab armed for $sym ($1-$2," \
+		"stack depth $(cat "$d/stacktrace-depth"))" > /dev/kmsg
 }
 
 # failslab_disarm: whether an allocation failed since failslab_arm (then
@@ -347,12 +371,17 @@ fault_failslab()
 	# kernel: the session was back without a failure injected) proves
 	# nothing either way: the fault again, at most three times.
 	for try in 1 2 3; do
+		echo "ulp_faults.sh: failslab under $sym, try $try" > /dev/kmsg
 		failslab_arm "$sym" || return 1
 		fault_portal || rc=1
 		fault_recovered "$FAULT_PATH" || rc=1
 		failslab_disarm && return $rc
 		ktap_print_msg "try $try: no allocation under $sym failed:" \
 			"the reconnect did not allocate registration MRs"
+		fault_kmsg_since "ulp_faults.sh: failslab under $sym, try $try"
+		ktap_print_msg "sessions:" $(grep -s . \
+			/sys/class/iscsi_session/session*/state \
+			/sys/class/srp_remote_ports/port-*/state)
 		[ $rc = 0 ] || return 1
 	done
 	return 1

@@ -481,12 +481,14 @@ ulp_srp_login()
 			{ ktap_print_msg "SRP add_target failed"; return 1; }
 		sleep 0.5
 	done
-	for h in /sys/class/scsi_host/host*; do
-		[ "$(cat "$h/proc_name")" = ib_srp ] && break
-		h=
+	# the newest ib_srp host: one that a removed port leaves behind for
+	# a while is not the one just logged in
+	ULP_SRP_HOST=
+	for h in $(printf "%s\n" /sys/class/scsi_host/host* | sort -V); do
+		[ "$(cat "$h/proc_name")" = ib_srp ] && ULP_SRP_HOST=$h
 	done
+	h=$ULP_SRP_HOST
 	[ -n "$h" ] || { ktap_print_msg "no ib_srp SCSI host"; return 1; }
-	ULP_SRP_HOST=$h
 	ulp_scsi_disk "$h/device" || return 1
 	# the block layer caps requests at 1280 KiB unless told otherwise:
 	# let them be as large as the login allows
