@@ -29,10 +29,12 @@
  * capability.
  */
 
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/mlx5/driver.h>
 #include <linux/mlx5/mlx5_ifc.h>
 #include <linux/mlx5/qp.h>
+#include <linux/pci.h>
 #include <linux/prandom.h>
 #include <linux/scatterlist.h>
 #include <linux/swiotlb.h>
@@ -1534,6 +1536,130 @@ static void caps_advertised(struct kunit *test)
 			min_t(u32, 1U << p->log_max_klm, MLX5R_UMR_MAX_KLMS));
 }
 
+/* The firmware of alloc_mr_creates_klm_mkey: mlx5_cmd_exec() captured. */
+#define T_MKEY_INDEX	0x4321
+
+struct t_fw {
+	u32	create_in[MLX5_ST_SZ_DW(create_mkey_in)];
+	int	creates;
+	int	destroys;
+	u32	destroyed_index;
+};
+
+static int t_fw_cmd_exec(struct mlx5_core_dev *dev, void *in, int in_size,
+			 void *out, int out_size)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct t_fw *fw = test->priv;
+
+	/* every command input begins with its opcode */
+	switch (MLX5_GET(create_mkey_in, in, opcode)) {
+	case MLX5_CMD_OP_CREATE_MKEY:
+		KUNIT_EXPECT_EQ(test, in_size, sizeof(fw->create_in));
+		memcpy(fw->create_in, in, min_t(int, in_size,
+						sizeof(fw->create_in)));
+		MLX5_SET(create_mkey_out, out, mkey_index, T_MKEY_INDEX);
+		fw->creates++;
+		return 0;
+	case MLX5_CMD_OP_DESTROY_MKEY:
+		fw->destroyed_index = MLX5_GET(destroy_mkey_in, in, mkey_index);
+		fw->destroys++;
+		return 0;
+	}
+	KUNIT_FAIL(test, "unexpected command %#x",
+		   MLX5_GET(create_mkey_in, in, opcode));
+	return -EOPNOTSUPP;
+}
+
+/*
+ * An indirect MR allocated through the driver's alloc_mr operation
+ * (mlx5_ib_alloc_mr()), its firmware command captured: CREATE_MKEY of a
+ * free KLM-mode mkey that UMR may enable, with the PD, one octoword of
+ * translation per KLM the MR can hold (max_num_sg rounded up to 4), no
+ * rights beyond local read until a REG_MR sets them, and relaxed ordering
+ * where the device offers it; the MR's keys are the mkey the firmware
+ * returned.  A REG_MR of it names that mkey, and dereg_mr destroys it.
+ */
+static void alloc_mr_creates_klm_mkey(struct kunit *test)
+{
+	struct t_env *e = t_env_new(test);
+	struct t_fw *fw = kunit_kzalloc(test, sizeof(*fw), GFP_KERNEL);
+	struct pci_dev *pdev = kunit_kzalloc(test, sizeof(*pdev), GFP_KERNEL);
+	struct ib_device *ibdev = &e->dev->ib_dev;
+	struct ib_sge sge[3] = {
+		{ T_DMA_BASE + 1, 10, T_DMA_LKEY },
+		{ T_FAST_BASE + 2, 20, T_FAST_LKEY },
+		{ T_DMA_BASE + 4097, 30, T_DMA_LKEY },
+	};
+	struct mlx5_ib_mr *mr;
+	struct ib_mr *ibmr;
+	struct t_umr u;
+	void *mkc;
+	u32 key;
+
+	KUNIT_ASSERT_NOT_NULL(test, fw);
+	KUNIT_ASSERT_NOT_NULL(test, pdev);
+	test->priv = fw;
+	/* the PCI function whose DMA maps the KLM array: direct, 64-bit */
+	pdev->dev.coherent_dma_mask = DMA_BIT_MASK(64);
+	pdev->dev.dma_mask = &pdev->dev.coherent_dma_mask;
+	e->dev->mdev->pdev = pdev;
+	MLX5_SET(cmd_hca_cap, e->cap->cur, relaxed_ordering_write, 1);
+	kunit_activate_static_stub(test, mlx5_cmd_exec, t_fw_cmd_exec);
+
+	ibmr = ibdev->ops.alloc_mr(&e->pd->ibpd, IB_MR_TYPE_INDIRECT, 6);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(ibmr));
+	/* what ib_alloc_mr() fills in around the driver */
+	ibmr->pd = &e->pd->ibpd;
+	ibmr->type = IB_MR_TYPE_INDIRECT;
+	ibmr->max_num_sg = 6;
+	mr = to_mmr(ibmr);
+
+	KUNIT_EXPECT_EQ(test, fw->creates, 1);
+	mkc = MLX5_ADDR_OF(create_mkey_in, fw->create_in,
+			   memory_key_mkey_entry);
+	KUNIT_EXPECT_EQ(test, MLX5_GET(mkc, mkc, free), 1);
+	KUNIT_EXPECT_EQ(test, MLX5_GET(mkc, mkc, umr_en), 1);
+	KUNIT_EXPECT_EQ(test, MLX5_GET(mkc, mkc, access_mode_1_0) |
+			MLX5_GET(mkc, mkc, access_mode_4_2) << 2,
+			MLX5_MKC_ACCESS_MODE_KLMS);
+	KUNIT_EXPECT_EQ(test, MLX5_GET(mkc, mkc, translations_octword_size),
+			8);
+	KUNIT_EXPECT_EQ(test, MLX5_GET(mkc, mkc, pd), e->pd->pdn);
+	KUNIT_EXPECT_EQ(test, MLX5_GET(mkc, mkc, qpn), 0xffffff);
+	KUNIT_EXPECT_EQ(test, MLX5_GET(mkc, mkc, lr), 1);
+	KUNIT_EXPECT_EQ(test, MLX5_GET(mkc, mkc, lw) | MLX5_GET(mkc, mkc, rr) |
+			MLX5_GET(mkc, mkc, rw) | MLX5_GET(mkc, mkc, a), 0);
+	KUNIT_EXPECT_EQ(test, MLX5_GET(mkc, mkc, relaxed_ordering_write), 1);
+	KUNIT_EXPECT_EQ(test, MLX5_GET(mkc, mkc, log_page_size), 0);
+	KUNIT_EXPECT_EQ(test, MLX5_GET64(mkc, mkc, start_addr), 0);
+
+	key = mlx5_idx_to_mkey(T_MKEY_INDEX) | MLX5_GET(mkc, mkc, mkey_7_0);
+	KUNIT_EXPECT_EQ(test, ibmr->lkey, key);
+	KUNIT_EXPECT_EQ(test, ibmr->rkey, key);
+	KUNIT_EXPECT_EQ(test, mr->max_descs, 8);
+	KUNIT_EXPECT_EQ(test, mr->desc_size, sizeof(struct mlx5_klm));
+	KUNIT_EXPECT_EQ(test, mr->access_mode, MLX5_MKC_ACCESS_MODE_KLMS);
+
+	/* registered through the UMR: that mkey, the KLMs inline */
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(ibmr, sge, 3, 0x7000), 3);
+	KUNIT_ASSERT_EQ(test, t_reg(e, mr, key, IB_ACCESS_REMOTE_WRITE), 0);
+	t_decode(e, &u);
+	KUNIT_EXPECT_EQ(test, u.umr_mkey, key);
+	KUNIT_EXPECT_EQ(test, u.access_mode, MLX5_MKC_ACCESS_MODE_KLMS);
+	KUNIT_EXPECT_EQ(test, u.rw, 1);
+	KUNIT_EXPECT_EQ(test, u.start, 0x7000);
+	KUNIT_EXPECT_EQ(test, u.len, 60);
+	KUNIT_ASSERT_TRUE(test, u.inl);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(u.klm[1].key), T_FAST_LKEY);
+	KUNIT_EXPECT_EQ(test, be64_to_cpu(u.klm[1].va), T_FAST_BASE + 2);
+	KUNIT_EXPECT_EQ(test, be32_to_cpu(u.klm[1].bcount), 20);
+
+	KUNIT_EXPECT_EQ(test, ibdev->ops.dereg_mr(ibmr, NULL), 0);
+	KUNIT_EXPECT_EQ(test, fw->destroys, 1);
+	KUNIT_EXPECT_EQ(test, fw->destroyed_index, T_MKEY_INDEX);
+}
+
 /*
  * Where the device's DMA goes through a bouncing swiotlb (a confidential
  * guest, swiotlb=force), one mapping holds at most 256 KiB: 16384 KLMs.
@@ -1631,6 +1757,7 @@ static struct kunit_case mlx5_ib_indirect_wqe_cases[] = {
 	KUNIT_CASE(wqe_other_types_unchanged),
 	KUNIT_CASE_PARAM(caps_advertised, t_caps_gen_params),
 	KUNIT_CASE(caps_clamped_by_dma_mapping),
+	KUNIT_CASE(alloc_mr_creates_klm_mkey),
 	KUNIT_CASE(wqe_sg_gaps_longest_list),
 	{}
 };
