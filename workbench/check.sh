@@ -38,7 +38,7 @@ if [ "$variant" = debug ]; then
 	# faults.  NFS/RDMA and SMB Direct reach only rxe's SG_GAPS MRs,
 	# which the loopback suite runs here too; device_report.sh repeats
 	# the loopback suites.  make check runs all of them on the normal
-	# kernel; WB_TESTS= (empty) runs all of them here too (about 9
+	# kernel; WB_TESTS= (empty) runs all of them here too (about 7
 	# minutes more under TCG).
 	export WB_TESTS=${WB_TESTS-rxe_link.sh indirect_mr.sh indirect_mr_fault.sh iser.sh srp.sh srp_flush.sh ulp_faults.sh}
 	# device_report.sh, when run: its loopback suites, not its storage

@@ -131,15 +131,20 @@ fault_target()
 	fi
 }
 
-# fault_recovered PATH: the transport works again, bounded: a direct read
-# of PATH succeeds (I/O queued while a session recovers waits in it).
+# fault_recovered PATH: the transport works again, bounded: the disk's
+# session is up (iSER, SRP) and a direct read of PATH succeeds (I/O
+# queued while a session recovers waits in it).
 fault_recovered()
 {
 	local t0=$SECONDS
 
 	[ "$ULP_TRANSPORT" = nfs4 ] || ln -sfn "/dev/$ULP_BLK" "$FAULT_DEV"
 	while [ $((SECONDS - t0)) -lt $FAULT_RECOVERY ]; do
-		if timeout 60 dd if="$1" of=/dev/null bs=4096 count=1 \
+		# the session up again (seen on the debug kernel: a direct
+		# read of the disk returned while its SRP port was blocked,
+		# before any reconnect), and the disk readable
+		if { [ "$ULP_TRANSPORT" = nfs4 ] || fault_session_up; } &&
+			timeout 60 dd if="$1" of=/dev/null bs=4096 count=1 \
 			iflag=direct status=none 2>/dev/null; then
 			ktap_print_msg "working again after $((SECONDS - t0)) s"
 			return 0
@@ -379,6 +384,7 @@ fault_failslab()
 		ktap_print_msg "try $try: no allocation under $sym failed:" \
 			"the reconnect did not allocate registration MRs"
 		fault_kmsg_since "ulp_faults.sh: failslab under $sym, try $try"
+		# shellcheck disable=SC2046 # one word per session: split on purpose
 		ktap_print_msg "sessions:" $(grep -s . \
 			/sys/class/iscsi_session/session*/state \
 			/sys/class/srp_remote_ports/port-*/state)

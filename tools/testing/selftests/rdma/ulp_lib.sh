@@ -470,8 +470,11 @@ ulp_srp_reattach()
 # the old one); set ULP_SRP_HOST, ULP_BLK and ULP_SG.
 ulp_srp_login()
 {
-	local opts=$1 tries=$2 guid h q n=0
+	local opts=$1 tries=$2 guid h q n=0 before
 
+	# the ib_srp hosts before: the new one is the host this login adds
+	# (host numbers are reused, and a removed port's host may linger)
+	before=$(grep -lx ib_srp /sys/class/scsi_host/host*/proc_name 2>/dev/null)
 	guid=$(cat /sys/module/ib_srpt/parameters/srpt_service_guid) || return 1
 	ktap_print_msg "add_target options: ${opts:-(none)}"
 	until echo "id_ext=$guid,ioc_guid=$guid,dest=$RXE_ADDR:$ULP_SRP_PORT${opts:+,$opts}" \
@@ -481,11 +484,10 @@ ulp_srp_login()
 			{ ktap_print_msg "SRP add_target failed"; return 1; }
 		sleep 0.5
 	done
-	# the newest ib_srp host: one that a removed port leaves behind for
-	# a while is not the one just logged in
 	ULP_SRP_HOST=
-	for h in $(printf "%s\n" /sys/class/scsi_host/host* | sort -V); do
-		[ "$(cat "$h/proc_name")" = ib_srp ] && ULP_SRP_HOST=$h
+	for h in $(grep -lx ib_srp /sys/class/scsi_host/host*/proc_name); do
+		h=${h%/proc_name}
+		grep -qxF "$h/proc_name" <<< "$before" || ULP_SRP_HOST=$h
 	done
 	h=$ULP_SRP_HOST
 	[ -n "$h" ] || { ktap_print_msg "no ib_srp SCSI host"; return 1; }
