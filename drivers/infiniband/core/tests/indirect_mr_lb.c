@@ -594,10 +594,6 @@ void lb_expect_mem(struct lb *lb, struct lb_buf *b, const u8 *model,
 		}
 }
 
-/*
- * A fast-registered MR over bytes [@off, @off + @len) of @b, allocated in
- * the PD of @qp and registered through @qp with @access.
- */
 /* A page-list MR of @qp's PD over [@off, @off + @len) of @b, mapped. */
 static struct ib_mr *lb_fast_mr_mapped(struct lb *lb, struct ib_qp *qp,
 				       struct lb_buf *b, u32 off, u32 len)
@@ -616,6 +612,10 @@ static struct ib_mr *lb_fast_mr_mapped(struct lb *lb, struct ib_qp *qp,
 	return mr;
 }
 
+/*
+ * A fast-registered MR over bytes [@off, @off + @len) of @b, allocated in
+ * the PD of @qp and registered through @qp with @access.
+ */
 struct ib_mr *lb_fast_mr_at(struct lb *lb, struct ib_qp *qp,
 			    struct lb_buf *b, u32 off, u32 len, int access)
 {

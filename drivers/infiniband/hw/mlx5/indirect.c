@@ -60,16 +60,18 @@ void mlx5_ib_indirect_caps(struct mlx5_ib_dev *dev,
 			   struct ib_device_attr *props)
 {
 	struct mlx5_core_dev *mdev = dev->mdev;
-	size_t map = dma_max_mapping_size(mdev->device);
-	u32 len = mlx5r_umr_max_reg_list_len(mdev);
+	size_t map_klms;
+	u32 len;
 
 	if (!MLX5_CAP_GEN(mdev, imaicl) ||
 	    MLX5_CAP_GEN(mdev, umr_modify_entity_size_disabled) ||
 	    MLX5_CAP_GEN(mdev, umr_indirect_mkey_disabled))
 		return;
+	len = mlx5r_umr_max_reg_list_len(mdev);
+	map_klms = dma_max_mapping_size(mdev->device) / sizeof(struct mlx5_klm);
 	/* the MR maps ALIGN(max_num_sg, 4) KLMs */
-	if (map / sizeof(struct mlx5_klm) < len)
-		len = rounddown(map / sizeof(struct mlx5_klm), 4);
+	if (map_klms < len)
+		len = rounddown(map_klms, 4);
 	if (!len)
 		return;
 	props->kernel_cap_flags |= IBK_INDIRECT_REG;

@@ -372,9 +372,11 @@ fault_failslab()
 	srp) sym=srp_create_fr_pool ;;
 	*) return 1 ;;
 	esac
-	# A reconnect that allocated nothing under $sym (seen on the debug
-	# kernel: the session was back without a failure injected) proves
-	# nothing either way: the fault again, at most three times.
+	# A try whose reconnect allocated nothing under $sym while armed
+	# proves nothing either way: the fault again, at most three times.
+	# (The debug kernel showed such tries while fault_recovered took a
+	# direct read that returned during the outage for the session's
+	# return; it now waits for the session too.)
 	for try in 1 2 3; do
 		echo "ulp_faults.sh: failslab under $sym, try $try" > /dev/kmsg
 		failslab_arm "$sym" || return 1
