@@ -13,7 +13,6 @@
  * contract is Documentation/infiniband/indirect_mr.rst.
  */
 
-#include <kunit/visibility.h>
 #include <linux/dma-mapping.h>
 #include <rdma/ib_verbs.h>
 
@@ -77,7 +76,6 @@ void mlx5_ib_indirect_caps(struct mlx5_ib_dev *dev,
 	props->kernel_cap_flags |= IBK_INDIRECT_REG;
 	props->max_indirect_reg_list_len = len;
 }
-EXPORT_SYMBOL_IF_KUNIT(mlx5_ib_indirect_caps);
 
 static void mlx5_ib_descs_for_cpu(struct mlx5_ib_mr *mr)
 {

@@ -25,8 +25,9 @@
  * klm_seed, klm_lists.
  *
  * mlx5_ib_indirect_wqe: the UMR WQE of an indirect REG_MR field by field,
- * the REG_MRs refused when posted, what other MR types do, and the
- * capability.
+ * the REG_MRs refused when posted, what other MR types do, the MR's
+ * CREATE_MKEY, and the capability as the query_device operation reads it
+ * from the HCA capability pages (mlx5_cmd_exec() answered by the test).
  */
 
 #include <kunit/static_stub.h>
@@ -153,6 +154,92 @@ static struct mlx5_ib_pd *t_pd(struct t_env *e, u32 pdn)
 	return pd;
 }
 
+/* The PCI function of the test device */
+#define T_PCI_DEVICE	0x101d		/* a ConnectX-6 Dx */
+#define T_PCI_REVISION	0x02
+#define T_FW_REV	0x00230010	/* minor 35, major 16 */
+#define T_FW_CMD_SUB	0x1000		/* subminor 4096 */
+#define T_VENDOR_ID	0x02c9
+
+/*
+ * An Ethernet (RoCE) port's mlx5_core_dev without firmware: every HCA
+ * capability page, zeroed but for what the cases set; an initialization
+ * segment holding the firmware version; a PCI function that DMA-maps
+ * directly, any size at once.
+ */
+static void t_hca_new(struct t_env *e)
+{
+	struct mlx5_core_dev *mdev = e->dev->mdev;
+	struct mlx5_hca_cap *caps;
+	struct pci_dev *pdev;
+	int i;
+
+	caps = t_kvzalloc(e->test, MLX5_CAP_NUM * sizeof(*caps));
+	for (i = 0; i < MLX5_CAP_NUM; i++)
+		mdev->caps.hca[i] = &caps[i];
+	e->cap = mdev->caps.hca[MLX5_CAP_GENERAL];
+	MLX5_SET(cmd_hca_cap, e->cap->cur, port_type, MLX5_CAP_PORT_TYPE_ETH);
+
+	mdev->iseg = t_kvzalloc(e->test, sizeof(*mdev->iseg));
+	mdev->iseg->fw_rev = cpu_to_be32(T_FW_REV);
+	mdev->iseg->cmdif_rev_fw_sub = cpu_to_be32(T_FW_CMD_SUB);
+
+	pdev = kunit_kzalloc(e->test, sizeof(*pdev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(e->test, pdev);
+	pdev->device = T_PCI_DEVICE;
+	pdev->revision = T_PCI_REVISION;
+	pdev->dev.coherent_dma_mask = DMA_BIT_MASK(64);
+	pdev->dev.dma_mask = &pdev->dev.coherent_dma_mask;
+	mdev->pdev = pdev;
+	mdev->device = &pdev->dev;
+}
+
+/* The firmware of the query: the commands an Ethernet port's query takes */
+static int t_query_cmd_exec(struct mlx5_core_dev *dev, void *in, int in_size,
+			    void *out, int out_size)
+{
+	struct kunit *test = kunit_get_current_test();
+
+	memset(out, 0, out_size);
+	switch (MLX5_GET(query_adapter_in, in, opcode)) {
+	case MLX5_CMD_OP_QUERY_ADAPTER:
+		MLX5_SET(query_adapter_out, out,
+			 query_adapter_struct.ieee_vendor_id, T_VENDOR_ID);
+		return 0;
+	case MLX5_CMD_OP_QUERY_NIC_VPORT_CONTEXT:
+		return 0;
+	}
+	KUNIT_FAIL(test, "unexpected command %#x",
+		   MLX5_GET(query_adapter_in, in, opcode));
+	return -EOPNOTSUPP;
+}
+
+/*
+ * The device's attributes as the core reads them at registration: the
+ * driver's query_device operation (mlx5_ib_query_device()), reading the
+ * capability pages, its firmware commands answered here.
+ */
+static int t_query_device(struct t_env *e, struct ib_device_attr *attr)
+{
+	struct ib_device *ibdev = &e->dev->ib_dev;
+	int err;
+
+	kunit_activate_static_stub(e->test, mlx5_cmd_exec, t_query_cmd_exec);
+	err = ibdev->ops.query_device(ibdev, attr, NULL);
+	kunit_deactivate_static_stub(e->test, mlx5_cmd_exec);
+	if (err)
+		return err;
+	/* the query itself ran: what it read from the PCI function, the
+	 * initialization segment and the QUERY_ADAPTER command
+	 */
+	KUNIT_EXPECT_EQ(e->test, attr->vendor_id, T_VENDOR_ID);
+	KUNIT_EXPECT_EQ(e->test, attr->vendor_part_id, T_PCI_DEVICE);
+	KUNIT_EXPECT_EQ(e->test, attr->hw_ver, T_PCI_REVISION);
+	KUNIT_EXPECT_EQ(e->test, attr->fw_ver, (16ULL << 32) | (35 << 16) |
+			T_FW_CMD_SUB);
+	return 0;
+}
+
 static struct t_env *t_env_new(struct kunit *test)
 {
 	struct t_env *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
@@ -165,20 +252,14 @@ static struct t_env *t_env_new(struct kunit *test)
 	e->test = test;
 	e->dev = t_kvzalloc(test, sizeof(*e->dev));
 	e->dev->mdev = t_kvzalloc(test, sizeof(*e->dev->mdev));
-	e->cap = t_kvzalloc(test, sizeof(*e->cap));
-	e->dev->mdev->caps.hca[MLX5_CAP_GENERAL] = e->cap;
-	/* a device that DMA-maps directly, any size at once */
-	e->dev->mdev->device = kunit_kzalloc(test, sizeof(struct device),
-					     GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, e->dev->mdev->device);
+	t_hca_new(e);
 	t_cap_set(e, true, false, false, 16);
 
 	ibdev = &e->dev->ib_dev;
-	/* main.c's operations: map_mr_sg, map_mr_sge, post_send */
+	/* main.c's operations: query_device, map_mr_sg(e), post_send, ... */
 	ib_set_device_ops(ibdev, &mlx5_ib_dev_ops);
-	ibdev->attrs.max_mr_size = U64_MAX;
-	ibdev->attrs.kernel_cap_flags = IBK_SG_GAPS_REG;
-	mlx5_ib_indirect_caps(e->dev, &ibdev->attrs);
+	/* the attributes ib_register_device() would read */
+	KUNIT_ASSERT_EQ(test, t_query_device(e, &ibdev->attrs), 0);
 	KUNIT_ASSERT_TRUE(test, ib_uses_virt_dma(ibdev));
 
 	e->pd = t_pd(e, 7);
@@ -1524,15 +1605,21 @@ static void caps_advertised(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, MLX5R_UMR_MAX_KLMS, 65532);
 	t_cap_set(e, p->imaicl, p->entity_disabled, p->indirect_disabled,
 		  p->log_max_klm);
-	mlx5_ib_indirect_caps(e->dev, &attr);
+	KUNIT_ASSERT_EQ(test, t_query_device(e, &attr), 0);
 	KUNIT_EXPECT_EQ(test, !!(attr.kernel_cap_flags & IBK_INDIRECT_REG),
 			p->indirect);
 	KUNIT_EXPECT_EQ(test, attr.max_indirect_reg_list_len, p->max_len);
 	/* the longest list fits one UMR's 16-bit octoword count */
 	KUNIT_EXPECT_LE(test, mlx5r_umr_get_xlt_octo(16ULL * p->max_len),
 			(u64)U16_MAX);
+	/* what indirect registration builds on, as 6.12 advertises it */
+	KUNIT_EXPECT_EQ(test, !!(attr.kernel_cap_flags & IBK_SG_GAPS_REG),
+			p->imaicl);
+	KUNIT_EXPECT_EQ(test,
+			!!(attr.device_cap_flags & IB_DEVICE_MEM_MGT_EXTENSIONS),
+			!p->entity_disabled);
 	/* an SG_GAPS MR (max_fast_reg_page_list_len) is capped alike */
-	KUNIT_EXPECT_EQ(test, mlx5r_umr_max_reg_list_len(e->dev->mdev),
+	KUNIT_EXPECT_EQ(test, attr.max_fast_reg_page_list_len,
 			min_t(u32, 1U << p->log_max_klm, MLX5R_UMR_MAX_KLMS));
 }
 
@@ -1584,7 +1671,6 @@ static void alloc_mr_creates_klm_mkey(struct kunit *test)
 {
 	struct t_env *e = t_env_new(test);
 	struct t_fw *fw = kunit_kzalloc(test, sizeof(*fw), GFP_KERNEL);
-	struct pci_dev *pdev = kunit_kzalloc(test, sizeof(*pdev), GFP_KERNEL);
 	struct ib_device *ibdev = &e->dev->ib_dev;
 	struct ib_sge sge[3] = {
 		{ T_DMA_BASE + 1, 10, T_DMA_LKEY },
@@ -1598,12 +1684,7 @@ static void alloc_mr_creates_klm_mkey(struct kunit *test)
 	u32 key;
 
 	KUNIT_ASSERT_NOT_NULL(test, fw);
-	KUNIT_ASSERT_NOT_NULL(test, pdev);
 	test->priv = fw;
-	/* the PCI function whose DMA maps the KLM array: direct, 64-bit */
-	pdev->dev.coherent_dma_mask = DMA_BIT_MASK(64);
-	pdev->dev.dma_mask = &pdev->dev.coherent_dma_mask;
-	e->dev->mdev->pdev = pdev;
 	MLX5_SET(cmd_hca_cap, e->cap->cur, relaxed_ordering_write, 1);
 	kunit_activate_static_stub(test, mlx5_cmd_exec, t_fw_cmd_exec);
 
@@ -1683,7 +1764,7 @@ static void caps_clamped_by_dma_mapping(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, dma_max_mapping_size(dma), (size_t)SZ_256K);
 
 	t_cap_set(e, true, false, false, 16);
-	mlx5_ib_indirect_caps(e->dev, &attr);
+	KUNIT_ASSERT_EQ(test, t_query_device(e, &attr), 0);
 	KUNIT_EXPECT_TRUE(test, attr.kernel_cap_flags & IBK_INDIRECT_REG);
 	KUNIT_EXPECT_EQ(test, attr.max_indirect_reg_list_len, 16384);
 	/* the MR's KLM array (ALIGN(max_num_sg, 4) KLMs) maps at once */
@@ -1692,14 +1773,14 @@ static void caps_clamped_by_dma_mapping(struct kunit *test)
 
 	memset(&attr, 0, sizeof(attr));
 	t_cap_set(e, true, false, false, 10);
-	mlx5_ib_indirect_caps(e->dev, &attr);
+	KUNIT_ASSERT_EQ(test, t_query_device(e, &attr), 0);
 	KUNIT_EXPECT_EQ(test, attr.max_indirect_reg_list_len, 1024);
 
 	/* without the bounce buffer, the UMR's limit again */
 	dma->dma_io_tlb_mem = NULL;
 	memset(&attr, 0, sizeof(attr));
 	t_cap_set(e, true, false, false, 16);
-	mlx5_ib_indirect_caps(e->dev, &attr);
+	KUNIT_ASSERT_EQ(test, t_query_device(e, &attr), 0);
 	KUNIT_EXPECT_EQ(test, attr.max_indirect_reg_list_len,
 			MLX5R_UMR_MAX_KLMS);
 #else
