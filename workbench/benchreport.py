@@ -20,6 +20,9 @@ Tables:
           fast_mbps=... indirect_mbps=...        rxe loopback data path
   reg     n=N indirect_map_ns=... indirect_pair_ns=...
           [fast_map_ns=... fast_pair_ns=...]     registration cost
+  packet  dir=gather|scatter n=N size=S bytes=B [direct_ns=...]
+          sg_gaps_ns=... indirect_ns=... memcpy_ns=...
+                                                 rxe's access of one packet
   ulp     ulp=iser|srp|nfs kernel=base|patched pass=P bs=B qd=Q
           layout=aligned|misaligned|gappy iops=... mbps=... req=... cpu=...
           [xfer=...]                             storage protocol on rxe
@@ -46,7 +49,7 @@ import statistics
 import subprocess
 import sys
 
-TEXT_KEYS = {'accel', 'clock', 'host', 'kernel', 'op', 'ulp', 'pass', 'layout'}
+TEXT_KEYS = {'accel', 'clock', 'host', 'kernel', 'op', 'ulp', 'pass', 'layout', 'dir'}
 REST_KEYS = ('why', 'failed')
 # table: (keys naming a cell, keys it must measure unless why= or failed=)
 TABLES = {
@@ -57,12 +60,17 @@ TABLES = {
     'rxe': (('op', 'n', 'size', 'bytes'), ('fast_wrs', 'fast_mbps', 'indirect_mbps')),
     'reg': (('n',), ('indirect_map_ns', 'indirect_pair_ns')),
     'ulp': (('ulp', 'kernel', 'pass', 'bs', 'qd', 'layout'), ('iops', 'mbps', 'req', 'cpu')),
+    'packet': (('dir', 'n', 'size', 'bytes'), ('sg_gaps_ns', 'indirect_ns', 'memcpy_ns')),
 }
-MEASURED = ('ceiling', 'walker', 'rxe', 'reg', 'ulp')
+MEASURED = ('ceiling', 'walker', 'rxe', 'reg', 'ulp', 'packet')
 ORDER = {'write': 0, 'read': 1, 'send': 2, 'iser': 0, 'srp': 1, 'nfs': 2,
          'aligned': 0, 'misaligned': 1, 'gappy': 2, 'base': 0, 'patched': 1, 'stock': 0,
-         'auto:on': 1, 'always:on': 2, 'never:on': 3, 'never:off': 4, 'on': 1, 'off': 2}
+         'auto:on': 1, 'always:on': 2, 'never:on': 3, 'never:off': 4, 'on': 1, 'off': 2,
+         'gather': 0, 'scatter': 1}
 RXE_TARGETS = {4096: 0.95, 512: 0.8}
+# an access through an SG_GAPS or indirect MR against a direct one to the
+# same bytes, up to this many entries
+PACKET_TARGET, PACKET_MAX_N = 1.1, 64
 WALKER_TARGET = 2.0
 MIN_RUNS, CONFIDENCE, RESAMPLES = 5, 0.95, 2000
 FAST_MR_LIMIT = 'fast MR maps at most 512 pages'
@@ -388,6 +396,13 @@ def walker_ratios(data):
             for n, rec in data['walker'].items()}
 
 
+def packet_ratio(rec, kind):
+    """Return the ratio of kind's ns per packet to the direct access's."""
+    direct = cell(rec, 'direct_ns') if 'direct_ns' in rec or 'why' in rec else \
+        'no fast MR of %d pages on rxe' % rec['n']
+    return ratio(cell(rec, kind + '_ns'), direct, (kind, 'direct'))
+
+
 def reg_rate(rec, side):
     """Return registrations per second per run for side indirect or fast, or a reason."""
     if 'why' in rec:
@@ -443,6 +458,13 @@ def claims(data, judge=True, title='## Claims'):
             r = ratio(cell(rec, 'indirect_mbps'), cell(rec, 'fast_mbps'), ('indirect', 'fast'))
             add('rxe %s, %d × %s: indirect / fast MB/s' % (op, n, fmt_size(size)), r,
                 RXE_TARGETS[size])
+    for key, rec in sorted(data['packet'].items(), key=lambda i: by_order(i[0])):
+        dirn, n, size, _ = key
+        if n > PACKET_MAX_N or 'direct_ns' not in rec:
+            continue
+        for kind in ('sg_gaps', 'indirect'):
+            add('rxe packet, %s %d × %s: %s / direct instructions' % (
+                dirn, n, fmt_size(size), kind), packet_ratio(rec, kind), PACKET_TARGET, True)
     wr = walker_ratios(data)
     r = ratio(*(cell(lookup(data, 'walker', n), 'ps') for n in (65536.0, 1.0)),
               ('N=65536', '1 entry'))
@@ -505,6 +527,30 @@ def tables(data):
     out += md_table(['op', 'N', 'entry size', 'bytes/op', 'fast WRs', 'fast MB/s', '% ceiling',
                      'indirect MB/s', '% ceiling', 'indirect / fast', '95 % interval / why',
                      'target', 'verdict'], rows) + partial(data, 'rxe')
+
+    out += section(data, 'rxe per packet', 'packet')
+    rows = []
+    for key, rec in sorted(data['packet'].items(), key=lambda i: by_order(i[0])):
+        dirn, n, size, nbytes = key
+        row = [dirn, '%d' % n, fmt_size(size), fmt_size(nbytes)]
+        if 'why' in rec:
+            rows.append(row + ['—'] * 4 + [rec['why']] + ['—'] * 5)
+            continue
+        target = PACKET_TARGET if n <= PACKET_MAX_N else None
+        ns = {k: cell(rec, k + '_ns') if k + '_ns' in rec else '—'
+              for k in ('memcpy', 'direct', 'sg_gaps', 'indirect')}
+        row += [fmt_runs(ns[k]) for k in ('memcpy', 'direct', 'sg_gaps', 'indirect')]
+        mem, ind = ns['memcpy'], ns['indirect']
+        row.append('—' if isinstance(mem, str) or isinstance(ind, str) else
+                   '%d%%' % round(100 * stats(mem)[1] / stats(ind)[1]))
+        for kind in ('sg_gaps', 'indirect'):
+            r = packet_ratio(rec, kind)
+            why = r[3][len('not measured: '):] if r[3] and 'direct_ns' not in rec else None
+            row += ratio_cols(r)[:1] + [why or verdict(r, target, True)]
+        rows.append(row + [fmt_target(target, True)])
+    out += md_table(['dir', 'N', 'entry size', 'bytes', 'memcpy ns', 'direct ns', 'SG_GAPS ns',
+                     'indirect ns', 'memcpy / indirect', 'SG_GAPS / direct', 'verdict',
+                     'indirect / direct', 'verdict', 'target'], rows) + partial(data, 'packet')
 
     out += section(data, 'Walker', 'walker')
     rows, wr = [], walker_ratios(data)

@@ -92,6 +92,9 @@ benchdata machine accel=tcg clock=icount cpus=2 mem_mb=2048 kernel=patched
 benchdata config quick=1
 benchdata walker entries=1 ps=%(one)s
 benchdata walker entries=65536 ps=%(big)s
+benchdata packet dir=gather n=4 size=4096 bytes=1024 direct_ns=%(d)s sg_gaps_ns=%(fast)s indirect_ns=%(fast)s memcpy_ns=%(m)s
+benchdata packet dir=gather n=64 size=512 bytes=1024 direct_ns=%(d)s sg_gaps_ns=%(slow)s indirect_ns=%(slow)s memcpy_ns=%(m)s
+benchdata packet dir=gather n=1024 size=4096 bytes=1024 sg_gaps_ns=%(fast)s indirect_ns=%(fast)s memcpy_ns=%(m)s
 benchdata ulp ulp=iser kernel=patched pass=auto:on bs=65536 qd=16 layout=aligned iops=%(a)s mbps=%(a)s req=%(r)s cpu=%(r)s
 benchdata ulp ulp=iser kernel=patched pass=never:off bs=65536 qd=16 layout=aligned iops=%(b)s mbps=%(b)s req=%(r)s cpu=%(r)s
 benchdata machine accel=tcg clock=wall cpus=2 mem_mb=2048 kernel=patched
@@ -107,7 +110,9 @@ def fmt(v):
 def case_report():
     data = DATA % {'one': fmt(spread(100, 0.01)), 'big': fmt(spread(150, 0.01)),
                    'a': fmt(spread(101, 0.005)), 'b': fmt(spread(100, 0.005)),
-                   'w': fmt(spread(50, 0.005)), 'r': fmt([1] * 9)}
+                   'w': fmt(spread(50, 0.005)), 'r': fmt([1] * 9),
+                   'd': fmt(spread(800, 0.001)), 'fast': fmt(spread(730, 0.001)),
+                   'slow': fmt(spread(1000, 0.001)), 'm': fmt(spread(450, 0.001))}
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, 'data.txt')
         with open(path, 'w') as f:
@@ -130,6 +135,14 @@ def case_report():
            if ln.startswith('| iser 64 KiB qd 16: patched auto:on aligned / patched never:off')]
     assert row and row[0].endswith('| not judged |') and '| 0.500 |' in row[0], row
     assert 'misses' not in wall
+    # a packet's access: 0.91 meets 1.1, 1.25 misses, and 1024 entries
+    # (no fast MR that long) has no claim
+    rows = [ln for ln in main.splitlines() if ln.startswith('| rxe packet, ')]
+    assert len(rows) == 4, rows
+    assert all(r.endswith('| meets |') for r in rows if 'gather 4 × 4 KiB' in r), rows
+    assert all(r.endswith('| misses |') for r in rows if 'gather 64 × 512 B' in r), rows
+    table = [ln for ln in main.splitlines() if ln.startswith('| gather | 1024 |')]
+    assert table and 'direct: no fast MR of 1024 pages on rxe' in table[0], table
 
 
 def case_bad_clock():

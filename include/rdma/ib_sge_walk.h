@@ -55,6 +55,21 @@ struct ib_sge_seg {
 
 typedef int (*ib_sge_seg_fn)(const struct ib_sge_seg *seg, void *ctx);
 
+/**
+ * ib_sge_in_range() - Whether an access lies inside a list
+ * @list: the list
+ * @offset: first byte of the access, from the start of the list
+ * @length: bytes of the access
+ *
+ * Return: true if [@offset, @offset + @length) lies inside
+ * [0, @list->length), without wrapping.
+ */
+static inline bool ib_sge_in_range(const struct ib_sge_list *list,
+				   u64 offset, u64 length)
+{
+	return offset <= list->length && length <= list->length - offset;
+}
+
 struct ib_sge_list *ib_sge_list_alloc(u32 max, gfp_t gfp);
 void ib_sge_list_free(struct ib_sge_list *list);
 void ib_sge_list_reset(struct ib_sge_list *list);
@@ -64,7 +79,29 @@ int ib_sge_list_set(struct ib_sge_list *list, const struct ib_sge *sge,
 void ib_sge_list_index(struct ib_sge_list *list);
 u32 ib_sge_list_find(const struct ib_sge_list *list, u64 offset);
 int ib_sge_count(const struct ib_sge_list *list, u64 offset, u64 length);
+int ib_sge_first(const struct ib_sge_list *list, u64 offset, u64 length,
+		 struct ib_sge_seg *seg);
 int ib_sge_walk(const struct ib_sge_list *list, u64 offset, u64 length,
 		ib_sge_seg_fn fn, void *ctx);
+
+/**
+ * ib_sge_next() - The next segment of an access
+ * @list: the list
+ * @seg: a segment of the access from ib_sge_first() or ib_sge_next(),
+ *	 replaced by the next one
+ * @length: bytes of the access after @seg, at least one
+ *
+ * With ib_sge_first(), a walk without a callback: the segments are those
+ * ib_sge_walk() visits.
+ */
+static inline void ib_sge_next(const struct ib_sge_list *list,
+			       struct ib_sge_seg *seg, u64 length)
+{
+	const struct ib_sge *sge = &list->sge[++seg->index];
+
+	seg->lkey = sge->lkey;
+	seg->addr = sge->addr;
+	seg->len = min_t(u64, sge->length, length);
+}
 
 #endif /* _RDMA_IB_SGE_WALK_H */

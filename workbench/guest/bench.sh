@@ -4,27 +4,32 @@
 # for workbench/benchreport.py.
 #   patched: the benchmark suites (KUnit suites marked slow, named
 #            *_bench): the built-in ones ran at boot (the host passed
-#            kunit.filter_glob=*_bench), the loopback one runs on rxe0
-#            here; then the ULPs under each reg_policy.
+#            kunit.filter_glob=*_bench), the loopback one and rxe's
+#            per-packet one (rxe_indirect_bench) run on rxe0 here; then
+#            the ULPs under each reg_policy.
 #   base:    the ULPs as the unpatched kernel runs them (pass "stock").
 # WB_BENCH_QUICK=1 measures fewer and smaller figures; WB_BENCH_KUNIT=0
-# leaves out the in-kernel benchmarks (the wall-clock boot).
+# leaves out the in-kernel benchmarks (the wall-clock boot), =rxe runs
+# only rxe's per-packet one.
 wb_modules_setup || echo "wb: modules setup failed"
 exec > "$WB_OUT/bench.log" 2>&1
 kernel=${WB_BENCH_KERNEL:-patched}
 quick=${WB_BENCH_QUICK:-0}
 echo "benchdata config quick=$quick"
-if [ "$kernel" = patched ] && [ "${WB_BENCH_KUNIT:-1}" = 1 ]; then
+kunit=${WB_BENCH_KUNIT:-1}
+if [ "$kernel" = patched ] && [ "$kunit" != 0 ]; then
 	reps=9 max=$((64 << 20))
 	[ "$quick" = 1 ] && reps=5 max=$((4 << 20))
 	wb_rxe_up
 	printf %s "*_bench" > /sys/module/kunit/parameters/filter_glob
-	modprobe indirect_mr_loopback_test netdev=dummy0 bench_reps=$reps \
-		bench_max_bytes=$max
+	[ "$kunit" = rxe ] ||
+		modprobe indirect_mr_loopback_test netdev=dummy0 \
+			bench_reps=$reps bench_max_bytes=$max
+	modprobe rxe_indirect_test ibdev=rxe0 bench_reps=$reps
 	for r in /sys/kernel/debug/kunit/*_bench/results; do
 		cat "$r"
 	done
-	modprobe -r indirect_mr_loopback_test
+	modprobe -r indirect_mr_loopback_test rxe_indirect_test
 	rdma link delete rxe0
 fi
 # the ULPs, each with its own rxe0, created per pass

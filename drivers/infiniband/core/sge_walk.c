@@ -190,12 +190,6 @@ u32 ib_sge_list_find(const struct ib_sge_list *list, u64 offset)
 }
 EXPORT_SYMBOL(ib_sge_list_find);
 
-static bool ib_sge_in_range(const struct ib_sge_list *list, u64 offset,
-			    u64 length)
-{
-	return offset <= list->length && length <= list->length - offset;
-}
-
 /**
  * ib_sge_count() - How many entries an access touches
  * @list: the list
@@ -218,6 +212,40 @@ int ib_sge_count(const struct ib_sge_list *list, u64 offset, u64 length)
 EXPORT_SYMBOL(ib_sge_count);
 
 /**
+ * ib_sge_first() - The first segment an access touches
+ * @list: the list
+ * @offset: first byte of the access, from the start of the list
+ * @length: bytes of the access, at least one
+ * @seg: filled with the part of the first touched entry the access
+ *	 covers; the access lies in that one entry when @seg->len is
+ *	 @length
+ *
+ * One lookup, for a caller that takes the common case of an access inside
+ * one entry without a walk.
+ *
+ * Return: 0; -ERANGE, with @seg untouched, if @length is 0 or the access is
+ * not inside the list's range.
+ */
+int ib_sge_first(const struct ib_sge_list *list, u64 offset, u64 length,
+		 struct ib_sge_seg *seg)
+{
+	const struct ib_sge *sge;
+	u32 i;
+
+	if (!length || !ib_sge_in_range(list, offset, length))
+		return -ERANGE;
+	i = ib_sge_list_find(list, offset);
+	sge = &list->sge[i];
+	offset -= list->start[i];
+	seg->index = i;
+	seg->lkey = sge->lkey;
+	seg->addr = sge->addr + offset;
+	seg->len = min_t(u64, sge->length - offset, length);
+	return 0;
+}
+EXPORT_SYMBOL(ib_sge_first);
+
+/**
  * ib_sge_walk() - Call @fn for each segment an access touches, in order
  * @list: the list
  * @offset: first byte of the access, from the start of the list
@@ -234,7 +262,6 @@ int ib_sge_walk(const struct ib_sge_list *list, u64 offset, u64 length,
 		ib_sge_seg_fn fn, void *ctx)
 {
 	struct ib_sge_seg seg;
-	u32 i;
 	int err;
 
 	if (!ib_sge_in_range(list, offset, length))
@@ -242,22 +269,15 @@ int ib_sge_walk(const struct ib_sge_list *list, u64 offset, u64 length,
 	if (!length)
 		return 0;
 
-	i = ib_sge_list_find(list, offset);
-	offset -= list->start[i];
-	while (length) {
-		const struct ib_sge *sge = &list->sge[i];
-
-		seg.index = i;
-		seg.lkey = sge->lkey;
-		seg.addr = sge->addr + offset;
-		seg.len = min_t(u64, sge->length - offset, length);
+	ib_sge_first(list, offset, length, &seg);
+	for (;;) {
 		err = fn(&seg, ctx);
 		if (err)
 			return err;
 		length -= seg.len;
-		offset = 0;
-		i++;
+		if (!length)
+			return 0;
+		ib_sge_next(list, &seg, length);
 	}
-	return 0;
 }
 EXPORT_SYMBOL(ib_sge_walk);

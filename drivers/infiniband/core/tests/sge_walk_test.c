@@ -113,6 +113,17 @@ static void check_access(struct kunit *test, const struct ib_sge_list *list,
 	}
 	KUNIT_EXPECT_EQ(test, pos, len);
 
+	/* ib_sge_first(): the walk's first segment, from one lookup */
+	if (len) {
+		struct ib_sge_seg first;
+
+		KUNIT_ASSERT_EQ(test, ib_sge_first(list, off, len, &first), 0);
+		KUNIT_EXPECT_EQ(test, first.index, c->seg[0].index);
+		KUNIT_EXPECT_EQ(test, first.lkey, c->seg[0].lkey);
+		KUNIT_EXPECT_EQ(test, first.addr, c->seg[0].addr);
+		KUNIT_EXPECT_EQ(test, first.len, c->seg[0].len);
+	}
+
 	/* Gather: the bytes read through the walker are the model's. */
 	cc.to_mem = false;
 	KUNIT_ASSERT_EQ(test, ib_sge_walk(list, off, len,
@@ -338,6 +349,13 @@ static void ib_sge_walk_out_of_range(struct kunit *test)
 					  &c), -ERANGE);
 	KUNIT_EXPECT_EQ(test, ib_sge_count(list, end - 1, 2), -ERANGE);
 	KUNIT_EXPECT_EQ(test, c.n, 0);
+	/* ib_sge_first() refuses the same accesses, and an empty one */
+	KUNIT_EXPECT_EQ(test, ib_sge_first(list, U64_MAX, 2, &c.seg[0]),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, ib_sge_first(list, end, 1, &c.seg[0]), -ERANGE);
+	KUNIT_EXPECT_EQ(test, ib_sge_first(list, 1, U64_MAX, &c.seg[0]),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, ib_sge_first(list, 0, 0, &c.seg[0]), -ERANGE);
 }
 
 /* A callback error stops the walk and is returned. */

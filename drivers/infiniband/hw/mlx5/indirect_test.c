@@ -170,6 +170,7 @@ static struct mlx5_ib_pd *t_pd(struct t_env *e, u32 pdn)
 static void t_hca_new(struct t_env *e)
 {
 	struct mlx5_core_dev *mdev = e->dev->mdev;
+	struct mlx5_init_seg *iseg;
 	struct mlx5_hca_cap *caps;
 	struct pci_dev *pdev;
 	int i;
@@ -180,9 +181,11 @@ static void t_hca_new(struct t_env *e)
 	e->cap = mdev->caps.hca[MLX5_CAP_GENERAL];
 	MLX5_SET(cmd_hca_cap, e->cap->cur, port_type, MLX5_CAP_PORT_TYPE_ETH);
 
-	mdev->iseg = t_kvzalloc(e->test, sizeof(*mdev->iseg));
-	mdev->iseg->fw_rev = cpu_to_be32(T_FW_REV);
-	mdev->iseg->cmdif_rev_fw_sub = cpu_to_be32(T_FW_CMD_SUB);
+	iseg = t_kvzalloc(e->test, sizeof(*iseg));
+	iseg->fw_rev = cpu_to_be32(T_FW_REV);
+	iseg->cmdif_rev_fw_sub = cpu_to_be32(T_FW_CMD_SUB);
+	/* the device's BAR: memory here */
+	mdev->iseg = (struct mlx5_init_seg __iomem __force *)iseg;
 
 	pdev = kunit_kzalloc(e->test, sizeof(*pdev), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(e->test, pdev);

@@ -34,10 +34,13 @@
  * live, nor read by an access (@users); rxe_ind_commit() publishes them
  * under the lock.  Readers other than accesses (REG_MR, restrack) use the
  * published counts, and REG_MR reads no field of a list a map is
- * writing.
+ * writing.  An access takes no lock: it reads @live and @live_iova under
+ * @live_seq, which their writers bump under the lock, and counts itself
+ * in @users before it checks that they did not change.
  */
 struct rxe_ind {
 	spinlock_t		lock;		/* see above */
+	seqcount_spinlock_t	live_seq;	/* @live, @live_iova */
 	struct ib_sge_list	*list[2];
 	atomic_t		users[2];	/* accesses in flight */
 	u32			nents[2];	/* published entry counts */
@@ -69,6 +72,7 @@ int rxe_ind_mr_init(struct rxe_mr *mr, u32 max_entries)
 		atomic_set(&ind->users[i], 0);
 	}
 	spin_lock_init(&ind->lock);
+	seqcount_spinlock_init(&ind->live_seq, &ind->lock);
 	ind->live = -1;
 	mr->ind = ind;
 
@@ -95,10 +99,27 @@ void rxe_ind_mr_cleanup(struct rxe_mr *mr)
 	mr->ind = NULL;
 }
 
-/* Pairs with the release in rxe_ind_put_live(): reads are done before. */
+/*
+ * Under the lock.  The full barrier orders the bump of @live_seq that
+ * took list @i out of use before the read of its users, as the access
+ * orders its count before its check of @live_seq (rxe_ind_get_live()):
+ * either the access sees the bump and backs off, or the map sees it
+ * counted.  The acquire pairs with the release in rxe_ind_put_live():
+ * the reads of a finished access are done before a map writes.
+ */
 static bool rxe_ind_list_free(struct rxe_ind *ind, int i)
 {
+	smp_mb();
 	return i != ind->live && !atomic_read_acquire(&ind->users[i]);
+}
+
+/* Under the lock: make list @live (-1: none) live at @iova. */
+static void rxe_ind_set_live(struct rxe_ind *ind, int live, u64 iova)
+{
+	write_seqcount_begin(&ind->live_seq);
+	ind->live = live;
+	ind->live_iova = iova;
+	write_seqcount_end(&ind->live_seq);
 }
 
 /*
@@ -218,10 +239,8 @@ int rxe_ind_reg(struct rxe_mr *mr)
 		err = -EINVAL;		/* never mapped */
 	else if (ind->list[ind->staged]->length - 1 > U64_MAX - iova)
 		err = -EINVAL;		/* the last byte would wrap */
-	if (!err) {
-		ind->live = ind->staged;
-		ind->live_iova = iova;
-	}
+	if (!err)
+		rxe_ind_set_live(ind, ind->staged, iova);
 	spin_unlock_irqrestore(&ind->lock, flags);
 	return err;
 }
@@ -232,7 +251,7 @@ void rxe_ind_invalidate(struct rxe_mr *mr)
 	unsigned long flags;
 
 	spin_lock_irqsave(&mr->ind->lock, flags);
-	mr->ind->live = -1;
+	rxe_ind_set_live(mr->ind, -1, 0);
 	spin_unlock_irqrestore(&mr->ind->lock, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(rxe_ind_invalidate);
@@ -249,18 +268,30 @@ VISIBLE_IF_KUNIT struct ib_sge_list *rxe_ind_get_live(struct rxe_ind *ind,
 						      u64 iova, int *idx,
 						      u64 *offset)
 {
-	struct ib_sge_list *list = NULL;
-	unsigned long flags;
+	unsigned int seq;
+	u64 live_iova;
+	int i;
 
-	spin_lock_irqsave(&ind->lock, flags);
-	*idx = ind->live;
-	if (*idx >= 0) {
-		atomic_inc(&ind->users[*idx]);
-		list = ind->list[*idx];
-		*offset = iova - ind->live_iova;
+	for (;;) {
+		seq = read_seqcount_begin(&ind->live_seq);
+		i = READ_ONCE(ind->live);
+		live_iova = READ_ONCE(ind->live_iova);
+		if (i < 0) {
+			if (read_seqcount_retry(&ind->live_seq, seq))
+				continue;
+			return NULL;
+		}
+		atomic_inc(&ind->users[i]);
+		/* see rxe_ind_list_free() */
+		smp_mb__after_atomic();
+		if (!read_seqcount_retry(&ind->live_seq, seq))
+			break;
+		/* REG_MR or invalidation meanwhile: nothing read, again */
+		atomic_dec(&ind->users[i]);
 	}
-	spin_unlock_irqrestore(&ind->lock, flags);
-	return list;
+	*idx = i;
+	*offset = iova - live_iova;
+	return ind->list[i];
 }
 EXPORT_SYMBOL_IF_KUNIT(rxe_ind_get_live);
 
@@ -276,14 +307,15 @@ int rxe_ind_check_range(struct rxe_mr *mr, u64 iova, u64 length)
 {
 	struct ib_sge_list *list;
 	u64 offset;
-	int idx, n;
+	bool in;
+	int idx;
 
 	list = rxe_ind_get_live(mr->ind, iova, &idx, &offset);
 	if (!list)
 		return -EINVAL;
-	n = ib_sge_count(list, offset, length);
+	in = ib_sge_in_range(list, offset, length);
 	rxe_ind_put_live(mr->ind, idx);
-	return n < 0 ? -EINVAL : 0;
+	return in ? 0 : -EINVAL;
 }
 EXPORT_SYMBOL_IF_KUNIT(rxe_ind_check_range);
 
@@ -301,6 +333,29 @@ static struct rxe_mr *rxe_ind_lookup(struct rxe_pd *pd, int access, u32 lkey)
 		ref = NULL;
 	}
 	return ref;
+}
+
+/*
+ * The PD's own DMA MR (ib_alloc_pd()'s __internal_mr) if @lkey names it,
+ * with the checks of lookup_mr(): every SG_GAPS list on rxe names it, and
+ * so do the lists iSER and SRP build.  A PD outlives its MRs (it is an
+ * error to deallocate one that has any), so while the caller holds the
+ * indirect MR of the access the DMA MR exists: no lookup and no reference
+ * are needed.  NULL for any other lkey, or if the checks fail.
+ */
+static struct rxe_mr *rxe_ind_pd_dma_mr(struct rxe_pd *pd, int access,
+					u32 lkey)
+{
+	struct ib_mr *ibmr = pd->ibpd.__internal_mr;
+	struct rxe_mr *mr;
+
+	if (!ibmr || lkey != pd->ibpd.local_dma_lkey)
+		return NULL;
+	mr = to_rmr(ibmr);
+	if (unlikely(mr->lkey != lkey || (access & mr->access) != access ||
+		     mr->state != RXE_MR_STATE_VALID))
+		return NULL;
+	return mr;
 }
 
 /*
@@ -327,6 +382,8 @@ static int rxe_ind_lookup_seg(struct rxe_pd *pd, int access,
 
 /* Most packets name one MR (always so for SG_GAPS) or a few. */
 #define RXE_IND_STACK_REFS	4
+/* Segments an access resolves and then copies without a second walk. */
+#define RXE_IND_SEGS		8
 
 /*
  * A referenced MR held by an access, under the lkey that resolved it: the
@@ -337,11 +394,20 @@ struct rxe_ind_ref {
 	struct rxe_mr	*mr;
 };
 
+/* A resolved segment: the MR (held, or the PD's DMA MR), where, how much */
+struct rxe_ind_seg {
+	struct rxe_mr	*mr;
+	u64		addr;
+	u32		len;
+};
+
 /*
- * One access: the distinct referenced MRs it touches, each held once.
- * A packet of at most one MTU touches at most that many entries, so the
- * linear search of @refs stays short; the last hit is tried first, as
- * neighbouring entries usually name the same MR.
+ * One access: the distinct referenced MRs it touches, each held once
+ * (the PD's DMA MR needs no hold).  A packet of at most one MTU touches
+ * at most that many entries, so the linear search of @refs stays short;
+ * the last hit is tried first, as neighbouring entries usually name the
+ * same MR.  The first RXE_IND_SEGS segments are kept as resolved, so an
+ * access of at most that many is copied from them.
  */
 struct rxe_ind_access {
 	struct rxe_pd		*pd;
@@ -349,11 +415,13 @@ struct rxe_ind_access {
 	struct rxe_ind_ref	*refs;
 	int			n;		/* held */
 	int			max;		/* room in @refs */
-	int			touched;	/* entries the access touches */
 	int			last;		/* last hit in @refs */
+	int			nsegs;		/* segments resolved */
+	const struct ib_sge_list *list;
+	u64			offset;
+	unsigned int		length;
 	struct rxe_ind_ref	stack[RXE_IND_STACK_REFS];
-	void			*addr;
-	enum rxe_mr_copy_dir	dir;
+	struct rxe_ind_seg	segs[RXE_IND_SEGS];
 };
 
 static struct rxe_mr *rxe_ind_held(struct rxe_ind_access *acc, u32 lkey)
@@ -370,22 +438,33 @@ static struct rxe_mr *rxe_ind_held(struct rxe_ind_access *acc, u32 lkey)
 	return NULL;
 }
 
-/* Room for one more held MR; more than the stack holds is allocated. */
+/*
+ * Room for one more held MR; more than the stack holds is allocated, one
+ * per entry the access touches at most.
+ */
 static int rxe_ind_grow(struct rxe_ind_access *acc)
 {
 	struct rxe_ind_ref *refs;
+	int touched;
 
 	if (acc->n < acc->max)
 		return 0;
-	/* the caller may be atomic; at most one MR per touched entry */
-	refs = kmalloc_array(acc->touched, sizeof(*refs),
-			     GFP_NOWAIT | __GFP_NOWARN);
+	touched = ib_sge_count(acc->list, acc->offset, acc->length);
+	/* the caller may be atomic */
+	refs = kmalloc_array(touched, sizeof(*refs), GFP_NOWAIT | __GFP_NOWARN);
 	if (!refs)
 		return -ENOMEM;
 	memcpy(refs, acc->refs, acc->n * sizeof(*refs));
 	acc->refs = refs;
-	acc->max = acc->touched;
+	acc->max = touched;
 	return 0;
+}
+
+/* The referenced MR of an lkey for this access: the PD's, or held. */
+static struct rxe_mr *rxe_ind_ref_of(struct rxe_ind_access *acc, u32 lkey)
+{
+	return rxe_ind_pd_dma_mr(acc->pd, acc->access, lkey) ?:
+	       rxe_ind_held(acc, lkey);
 }
 
 /*
@@ -396,7 +475,7 @@ static int rxe_ind_grow(struct rxe_ind_access *acc)
 static int rxe_ind_resolve(const struct ib_sge_seg *seg, void *ctx)
 {
 	struct rxe_ind_access *acc = ctx;
-	struct rxe_mr *ref = rxe_ind_held(acc, seg->lkey);
+	struct rxe_mr *ref = rxe_ind_ref_of(acc, seg->lkey);
 	int err;
 
 	if (!ref) {
@@ -410,18 +489,14 @@ static int rxe_ind_resolve(const struct ib_sge_seg *seg, void *ctx)
 		acc->refs[acc->n].lkey = seg->lkey;
 		acc->refs[acc->n++].mr = ref;
 	}
-	return mr_check_range(ref, seg->addr, seg->len);
-}
-
-static int rxe_ind_copy_seg(const struct ib_sge_seg *seg, void *ctx)
-{
-	struct rxe_ind_access *acc = ctx;
-	int err;
-
-	err = rxe_mr_copy(rxe_ind_held(acc, seg->lkey), seg->addr, acc->addr,
-			  seg->len, acc->dir);
-	acc->addr += seg->len;
-	return err;
+	err = mr_check_range(ref, seg->addr, seg->len);
+	if (err)
+		return err;
+	if (acc->nsegs < RXE_IND_SEGS)
+		acc->segs[acc->nsegs] = (struct rxe_ind_seg){
+			ref, seg->addr, seg->len };
+	acc->nsegs++;
+	return 0;
 }
 
 static void rxe_ind_release(struct rxe_ind_access *acc)
@@ -430,6 +505,63 @@ static void rxe_ind_release(struct rxe_ind_access *acc)
 		rxe_put(acc->refs[--acc->n].mr);
 	if (acc->refs != acc->stack)
 		kfree(acc->refs);
+}
+
+/*
+ * An access that spans entries, from its first segment @first: resolve
+ * every touched entry first, holding each distinct referenced MR once,
+ * then copy, so a failure writes nothing.  The copy takes the resolved
+ * segments if they were few, else goes over the entries again.
+ */
+static int rxe_ind_copy_span(const struct ib_sge_list *list, u64 offset,
+			     const struct ib_sge_seg *first, void *addr,
+			     unsigned int length, enum rxe_mr_copy_dir dir,
+			     struct rxe_pd *pd, int access)
+{
+	struct rxe_ind_access acc;
+	struct ib_sge_seg seg = *first;
+	unsigned int left = length;
+	int err, i;
+
+	/* only what is read before it is written: this is per packet */
+	acc.pd = pd;
+	acc.access = access;
+	acc.refs = acc.stack;
+	acc.n = 0;
+	acc.max = RXE_IND_STACK_REFS;
+	acc.last = 0;
+	acc.nsegs = 0;
+	acc.list = list;
+	acc.offset = offset;
+	acc.length = length;
+	for (;;) {
+		err = rxe_ind_resolve(&seg, &acc);
+		if (err)
+			goto out;
+		left -= seg.len;
+		if (!left)
+			break;
+		ib_sge_next(list, &seg, left);
+	}
+	if (acc.nsegs <= RXE_IND_SEGS) {
+		for (i = 0; i < acc.nsegs && !err; i++) {
+			err = rxe_mr_copy(acc.segs[i].mr, acc.segs[i].addr, addr,
+					  acc.segs[i].len, dir);
+			addr += acc.segs[i].len;
+		}
+		goto out;
+	}
+	for (seg = *first, left = length; !err; ib_sge_next(list, &seg, left)) {
+		err = rxe_mr_copy(rxe_ind_ref_of(&acc, seg.lkey), seg.addr,
+				  addr, seg.len, dir);
+		addr += seg.len;
+		left -= seg.len;
+		if (!left)
+			break;
+	}
+out:
+	rxe_ind_release(&acc);
+	return err;
 }
 
 /**
@@ -442,6 +574,9 @@ static void rxe_ind_release(struct rxe_ind_access *acc)
  *
  * Checks the range and resolves every touched entry first, holding each
  * distinct referenced MR once, then copies, so a failure writes nothing.
+ * An access inside one entry (most packets) takes one search of the list
+ * and no walk; if the entry names the PD's DMA MR, no lookup either.  The
+ * live list is taken without a lock (rxe_ind_get_live()).
  *
  * Return: 0; -EINVAL if the access is outside the MR, the MR is no longer
  * VALID, an entry's lkey names no usable MR or an entry's part lies
@@ -457,30 +592,38 @@ static void rxe_ind_release(struct rxe_ind_access *acc)
 int rxe_ind_copy(struct rxe_mr *mr, u64 iova, void *addr,
 		 unsigned int length, enum rxe_mr_copy_dir dir)
 {
-	struct rxe_ind_access acc = {
-		.pd = mr_pd(mr),
-		.access = dir == RXE_TO_MR_OBJ ? IB_ACCESS_LOCAL_WRITE : 0,
-		.max = RXE_IND_STACK_REFS,
-		.addr = addr,
-		.dir = dir,
-	};
+	int access = dir == RXE_TO_MR_OBJ ? IB_ACCESS_LOCAL_WRITE : 0;
+	struct rxe_pd *pd = mr_pd(mr);
 	struct ib_sge_list *list;
+	struct ib_sge_seg seg;
+	struct rxe_mr *ref;
 	u64 offset;
 	int idx, err;
 
-	acc.refs = acc.stack;
 	list = rxe_ind_get_live(mr->ind, iova, &idx, &offset);
 	if (!list)
 		return -EINVAL;		/* as lookup_mr() of a !VALID MR */
-	acc.touched = ib_sge_count(list, offset, length);
-	if (acc.touched < 0) {
+	if (ib_sge_first(list, offset, length, &seg)) {
 		err = -EINVAL;		/* as mr_check_range() */
 		goto out;
 	}
-	err = ib_sge_walk(list, offset, length, rxe_ind_resolve, &acc);
-	if (!err)
-		err = ib_sge_walk(list, offset, length, rxe_ind_copy_seg, &acc);
-	rxe_ind_release(&acc);
+	if (seg.len < length) {
+		err = rxe_ind_copy_span(list, offset, &seg, addr, length, dir,
+					pd, access);
+		goto out;
+	}
+	/* most packets lie in one entry, most entries in the PD's DMA MR */
+	ref = rxe_ind_pd_dma_mr(pd, access, seg.lkey);
+	if (ref) {
+		rxe_mr_copy(ref, seg.addr, addr, length, dir);
+		err = 0;
+		goto out;
+	}
+	err = rxe_ind_lookup_seg(pd, access, &seg, &ref);
+	if (!err) {
+		err = rxe_mr_copy(ref, seg.addr, addr, length, dir);
+		rxe_put(ref);
+	}
 out:
 	rxe_ind_put_live(mr->ind, idx);
 	if (err)

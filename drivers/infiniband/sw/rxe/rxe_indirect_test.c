@@ -82,10 +82,10 @@ static int rxe_it_init(struct kunit *test)
  * copy_data() of @len bytes through one SGE {@addr, @len, @lkey}, with
  * the rights its callers ask: none to gather (the requester, from the
  * MR), local write to scatter (a receive or READ response, into the MR).
- * t->out is the other side of the copy.
+ * @other (t->out for rxe_it_copy()) is the other side of the copy.
  */
-static int rxe_it_copy(struct rxe_it *t, u64 addr, u32 lkey, u32 len,
-		       enum rxe_mr_copy_dir dir)
+static int rxe_it_copy_at(struct rxe_it *t, u64 addr, u32 lkey, u32 len,
+			  enum rxe_mr_copy_dir dir, void *other)
 {
 	struct rxe_dma_info *dma = t->dma;
 
@@ -99,7 +99,13 @@ static int rxe_it_copy(struct rxe_it *t, u64 addr, u32 lkey, u32 len,
 	dma->sge[0].lkey = lkey;
 	return copy_data(to_rpd(t->pd),
 			 dir == RXE_TO_MR_OBJ ? IB_ACCESS_LOCAL_WRITE : 0, dma,
-			 t->out, len, dir);
+			 other, len, dir);
+}
+
+static int rxe_it_copy(struct rxe_it *t, u64 addr, u32 lkey, u32 len,
+		       enum rxe_mr_copy_dir dir)
+{
+	return rxe_it_copy_at(t, addr, lkey, len, dir, t->out);
 }
 
 /* The whole buffer gathered through one SGE naming @lkey. */
@@ -803,6 +809,130 @@ static void rxe_ind_reg_races_map(struct kunit *test)
 }
 
 /*
+ * A kernel thread gathering the first RXE_IT_READ bytes of the MR through
+ * its lkey over and over, as the requester would, sorting what it got.
+ */
+#define RXE_IT_READ	32	/* both A and B are longer */
+
+struct rxe_it_reader {
+	struct ib_mr		*mr;
+	struct rxe_pd		*pd;
+	struct rxe_dma_info	*dma;
+	u8			out[RXE_IT_READ];
+	u8			model[2][RXE_IT_READ];	/* A, B */
+	unsigned long		reads;
+	unsigned long		seen[2];		/* A, B */
+	unsigned long		refused;		/* no live list */
+	unsigned long		torn;			/* neither */
+	int			bad;			/* other errnos */
+	struct task_struct	*task;
+};
+
+static int rxe_it_read_loop(void *data)
+{
+	struct rxe_it_reader *rd = data;
+	struct rxe_dma_info *dma = rd->dma;
+	int err;
+
+	while (!kthread_should_stop()) {
+		dma->length = RXE_IT_READ;
+		dma->resid = RXE_IT_READ;
+		dma->num_sge = 1;
+		dma->cur_sge = 0;
+		dma->sge_offset = 0;
+		dma->sge[0].addr = RXE_IT_IOVA;
+		dma->sge[0].length = RXE_IT_READ;
+		dma->sge[0].lkey = rd->mr->lkey;
+		memset(rd->out, 0, RXE_IT_READ);
+		err = copy_data(rd->pd, 0, dma, rd->out, RXE_IT_READ,
+				RXE_FROM_MR_OBJ);
+		if (err == -EINVAL)
+			rd->refused++;
+		else if (err && !rd->bad)
+			rd->bad = err;
+		else if (!memcmp(rd->out, rd->model[0], RXE_IT_READ))
+			rd->seen[0]++;
+		else if (!memcmp(rd->out, rd->model[1], RXE_IT_READ))
+			rd->seen[1]++;
+		else
+			rd->torn++;
+		WRITE_ONCE(rd->reads, rd->reads + 1);
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Accesses take the live list without a lock (rxe_ind_get_live()): while
+ * a kernel thread gathers through the MR, the test maps A and B in turn
+ * into the list that is not live, makes it live with REG_MR and now and
+ * then invalidates the MR, waiting for a few gathers after each step.
+ * Every gather returns the bytes of A, those of B, or -EINVAL while the MR
+ * is not VALID; never a mix, which a map rewriting a list that an access
+ * had taken would give.
+ */
+static void rxe_ind_access_races_reg(struct kunit *test)
+{
+	struct rxe_it *t = test->priv;
+	u8 *buf = rxe_it_pattern(test);
+	struct ib_mr *mr = rxe_it_alloc(test);
+	struct rxe_it_reader *rd = kunit_kzalloc(test, sizeof(*rd),
+						 GFP_KERNEL);
+	const struct rxe_it_list *l;
+	u8 model[RXE_IT_LEN];
+	unsigned long reads, end;
+	int r, ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, rd);
+	rd->dma = kunit_kzalloc(test, struct_size(rd->dma, sge, 1),
+				GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rd->dma);
+	rd->mr = mr;
+	rd->pd = to_rpd(t->pd);
+	rxe_it_model(buf, &rxe_it_a, model);
+	memcpy(rd->model[0], model, RXE_IT_READ);
+	rxe_it_model(buf, &rxe_it_b, model);
+	memcpy(rd->model[1], model, RXE_IT_READ);
+	KUNIT_ASSERT_NE(test, memcmp(rd->model[0], rd->model[1], RXE_IT_READ),
+			0);
+	KUNIT_ASSERT_EQ(test, rxe_it_map(mr, buf, &rxe_it_a, false),
+			rxe_it_a.n);
+	KUNIT_ASSERT_EQ(test, rxe_it_reg(mr), 0);
+	rd->task = kthread_run(rxe_it_read_loop, rd, "rxe_it_read");
+	if (IS_ERR(rd->task))
+		KUNIT_FAIL_AND_ABORT(test, "cannot start the reading thread");
+
+	for (r = 0; r < RXE_IT_ROUNDS; r++) {
+		if (r % 5 == 4) {
+			rxe_it_inv(mr);
+		} else {
+			l = r & 1 ? &rxe_it_b : &rxe_it_a;
+			ret = rxe_it_map(mr, buf, l, false);
+			KUNIT_EXPECT_EQ_MSG(test, ret, l->n, "round %d", r);
+			KUNIT_EXPECT_EQ_MSG(test, rxe_it_reg(mr), 0,
+					    "round %d", r);
+		}
+		/* a few gathers of this state, or a second */
+		reads = READ_ONCE(rd->reads);
+		end = jiffies + HZ;
+		while (READ_ONCE(rd->reads) < reads + 3 &&
+		       time_before(jiffies, end))
+			cond_resched();
+	}
+	kthread_stop(rd->task);
+	kunit_info(test, "%lu gathers during %d rounds: %lu A, %lu B, %lu refused, %lu neither",
+		   rd->reads, r, rd->seen[0], rd->seen[1], rd->refused,
+		   rd->torn);
+	KUNIT_EXPECT_EQ(test, rd->torn, 0);
+	KUNIT_EXPECT_EQ(test, rd->bad, 0);
+	/* the thread saw each state the test made */
+	KUNIT_EXPECT_GT(test, rd->seen[0], 0);
+	KUNIT_EXPECT_GT(test, rd->seen[1], 0);
+	KUNIT_EXPECT_GT(test, rd->refused, 0);
+	KUNIT_EXPECT_EQ(test, ib_dereg_mr(mr), 0);
+}
+
+/*
  * ATOMIC WRITE through an indirect MR: rxe_mr_do_atomic_write(), which
  * the responder calls for an rkey of either kind, puts the 8 bytes at
  * the referenced address, as the same write through the referenced fast
@@ -920,6 +1050,7 @@ static struct kunit_case rxe_indirect_cases[] = {
 	KUNIT_CASE(rxe_ind_reg_meets_map),		/* S5 */
 	KUNIT_CASE(rxe_ind_concurrent_maps),		/* S5 */
 	KUNIT_CASE(rxe_ind_reg_races_map),		/* S5 A8 */
+	KUNIT_CASE(rxe_ind_access_races_reg),		/* S5 */
 	{}
 };
 
@@ -930,7 +1061,332 @@ static struct kunit_suite rxe_indirect_suite = {
 	.test_cases = rxe_indirect_cases,
 };
 
-kunit_test_suite(rxe_indirect_suite);
+/*
+ * rxe_indirect_bench: what one packet's access costs through each kind of
+ * MR over the same pages.  copy_data() of one packet's payload, as the
+ * requester gathers a WRITE or SEND and a receive or READ response is
+ * scattered, through an SG_GAPS MR (ib_map_mr_sg()) and an indirect MR
+ * (ib_map_mr_sge(), the PD's DMA lkey) of one entry per page, the whole
+ * page or 512 bytes of it (then a packet spans two entries); the direct
+ * access to the same bytes, one SGE per entry touched naming a fast MR
+ * over the pages; and memcpy() of as many bytes, the ceiling.  Consecutive packets sweep
+ * the MR as a message does.  Guest nanoseconds per packet: under
+ * QEMU's instruction counting (make bench), instructions per packet.
+ * Marked slow: 'make check' leaves it out, 'make bench' runs it.
+ */
+static unsigned int bench_reps = 5;
+module_param(bench_reps, uint, 0444);
+MODULE_PARM_DESC(bench_reps, "runs per cell of rxe_indirect_bench (3 to 9)");
+
+static unsigned int bench_run_ms = 20;
+module_param(bench_run_ms, uint, 0444);
+MODULE_PARM_DESC(bench_run_ms, "guest milliseconds per run of rxe_indirect_bench");
+
+#define RXE_IB_PACKET	1024	/* payload at the MTU rxe takes on 1500 */
+#define RXE_IB_BATCH	32	/* packets between two reads of the clock */
+#define RXE_IB_MAX_REPS	9
+#define RXE_IB_LIST	(RXE_IB_MAX_REPS * 24)
+
+enum { RXE_IB_DIRECT, RXE_IB_SG_GAPS, RXE_IB_INDIRECT, RXE_IB_MEMCPY,
+       RXE_IB_KINDS };
+
+static const char * const rxe_ib_kinds[RXE_IB_KINDS] = {
+	"direct", "sg_gaps", "indirect", "memcpy",
+};
+
+struct rxe_ib_cell {
+	u32			n;
+	u32			size;		/* of an entry */
+	u32			packet;		/* bytes per access */
+	struct page		**pages;
+	struct scatterlist	*psgl;		/* the pages, whole */
+	struct scatterlist	*sgl;		/* the entries */
+	struct ib_sge		*sge;
+	struct ib_mr		*mr[RXE_IB_MEMCPY];	/* NULL: not made */
+	struct rxe_dma_info	*dma;		/* the direct side's SGEs */
+	u8			*packet_buf;
+	u64			ns[RXE_IB_KINDS][RXE_IB_MAX_REPS];
+};
+
+static u32 rxe_ib_reps(void)
+{
+	return clamp(bench_reps, 3U, (unsigned int)RXE_IB_MAX_REPS);
+}
+
+/* Free what rxe_ib_cell_new() made (a KUnit action). */
+static void rxe_ib_cell_free(void *data)
+{
+	struct rxe_ib_cell *c = data;
+	u32 i;
+
+	for (i = 0; i < RXE_IB_MEMCPY; i++)
+		if (!IS_ERR_OR_NULL(c->mr[i]))
+			ib_dereg_mr(c->mr[i]);
+	for (i = 0; c->pages && i < c->n; i++)
+		if (c->pages[i])
+			__free_page(c->pages[i]);
+	kvfree(c->pages);
+	kvfree(c->psgl);
+	kvfree(c->sgl);
+	kvfree(c->sge);
+	kfree(c->packet_buf);
+	kfree(c->dma);
+	kfree(c);
+}
+
+/* An MR made VALID with local write, as IB_WR_REG_MR would. */
+static void rxe_ib_valid(struct kunit *test, struct ib_mr *mr)
+{
+	struct rxe_mr *rmr = to_rmr(mr);
+
+	if (rxe_mr_is_indirect(rmr))
+		KUNIT_ASSERT_EQ(test, rxe_ind_reg(rmr), 0);
+	rmr->access = IB_ACCESS_LOCAL_WRITE;
+	rmr->state = RXE_MR_STATE_VALID;
+}
+
+/*
+ * @n pages in no particular order, and their MRs: the fast MR over the
+ * whole pages, the SG_GAPS and indirect MRs over one entry of @size bytes
+ * in each (the whole page, or 512 bytes from byte 512: a gap on either
+ * side).
+ */
+static struct rxe_ib_cell *rxe_ib_cell_new(struct kunit *test, u32 n,
+					   u32 size)
+{
+	struct rxe_it *t = test->priv;
+	struct rxe_ib_cell *c = kzalloc(sizeof(*c), GFP_KERNEL);
+	u32 skip = size < PAGE_SIZE ? size : 0, i;
+	struct ib_mr *mr;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, rxe_ib_cell_free,
+							c), 0);
+	c->n = n;
+	c->size = size;
+	c->packet = min_t(u32, RXE_IB_PACKET, n * size);
+	c->pages = kvcalloc(n, sizeof(*c->pages), GFP_KERNEL);
+	c->psgl = kvcalloc(n, sizeof(*c->psgl), GFP_KERNEL);
+	c->sgl = kvcalloc(n, sizeof(*c->sgl), GFP_KERNEL);
+	c->sge = kvcalloc(n, sizeof(*c->sge), GFP_KERNEL);
+	c->packet_buf = kmalloc(RXE_IB_PACKET, GFP_KERNEL);
+	c->dma = kzalloc(struct_size(c->dma, sge, RXE_IB_PACKET / 512),
+			 GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, c->pages && c->psgl && c->sgl && c->sge &&
+			  c->packet_buf && c->dma);
+	sg_init_table(c->psgl, n);
+	sg_init_table(c->sgl, n);
+	for (i = 0; i < n; i++) {
+		c->pages[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, c->pages[i]);
+		memset(page_address(c->pages[i]), i, PAGE_SIZE);
+		sg_set_page(&c->psgl[i], c->pages[i], PAGE_SIZE, 0);
+		sg_set_page(&c->sgl[i], c->pages[i], size, skip);
+	}
+	/* rxe's DMA addresses are kernel addresses (virtual DMA) */
+	KUNIT_ASSERT_EQ(test, ib_dma_map_sg(t->dev, c->psgl, n,
+					    DMA_BIDIRECTIONAL), n);
+	KUNIT_ASSERT_EQ(test, ib_dma_map_sg(t->dev, c->sgl, n,
+					    DMA_BIDIRECTIONAL), n);
+	for (i = 0; i < n; i++)
+		c->sge[i] = (struct ib_sge){ sg_dma_address(&c->sgl[i]),
+					     size, t->pd->local_dma_lkey };
+
+	if (n <= t->dev->attrs.max_fast_reg_page_list_len) {
+		mr = ib_alloc_mr(t->pd, IB_MR_TYPE_MEM_REG, n);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(mr));
+		c->mr[RXE_IB_DIRECT] = mr;
+		KUNIT_ASSERT_EQ(test, ib_map_mr_sg(mr, c->psgl, n, NULL,
+						   PAGE_SIZE), n);
+		rxe_ib_valid(test, mr);
+	}
+	mr = ib_alloc_mr(t->pd, IB_MR_TYPE_SG_GAPS, n);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(mr));
+	c->mr[RXE_IB_SG_GAPS] = mr;
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sg(mr, c->sgl, n, NULL, PAGE_SIZE), n);
+	rxe_ib_valid(test, mr);
+
+	mr = ib_alloc_mr(t->pd, IB_MR_TYPE_INDIRECT, n);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(mr));
+	c->mr[RXE_IB_INDIRECT] = mr;
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(mr, c->sge, n, 0x10000), n);
+	rxe_ib_valid(test, mr);
+	return c;
+}
+
+/*
+ * The direct access to the same bytes as the entries at @at: copy_data()
+ * of one SGE of the fast MR per entry the packet touches, as a ULP
+ * without indirect registration posts them.
+ */
+static int rxe_ib_direct(struct rxe_it *t, struct rxe_ib_cell *c, u64 at,
+			 enum rxe_mr_copy_dir dir)
+{
+	struct rxe_dma_info *dma = c->dma;
+	struct ib_mr *mr = c->mr[RXE_IB_DIRECT];
+	u32 first = div_u64(at, c->size), skip = c->size % PAGE_SIZE, j;
+
+	dma->length = c->packet;
+	dma->resid = c->packet;
+	dma->num_sge = DIV_ROUND_UP(c->packet, c->size);
+	dma->cur_sge = 0;
+	dma->sge_offset = 0;
+	for (j = 0; j < dma->num_sge; j++) {
+		dma->sge[j].addr = mr->iova + (u64)(first + j) * PAGE_SIZE +
+				   skip + (c->size == PAGE_SIZE ?
+					   offset_in_page(at) : 0);
+		dma->sge[j].length = min_t(u32, c->size, c->packet);
+		dma->sge[j].lkey = mr->lkey;
+	}
+	return copy_data(to_rpd(t->pd),
+			 dir == RXE_TO_MR_OBJ ? IB_ACCESS_LOCAL_WRITE : 0, dma,
+			 c->packet_buf, c->packet, dir);
+}
+
+/*
+ * One run of one kind: accesses of c->packet bytes sweeping the MR's
+ * entries (the fast MR: the same bytes; memcpy: as many bytes of the
+ * pages) for bench_run_ms.  Return: guest ns per access, in hundredths.
+ */
+static u64 rxe_ib_run(struct kunit *test, struct rxe_ib_cell *c, int kind,
+		      enum rxe_mr_copy_dir dir)
+{
+	struct rxe_it *t = test->priv;
+	struct ib_mr *mr = kind < RXE_IB_MEMCPY ? c->mr[kind] : NULL;
+	u64 len = (u64)c->n * c->size, at = 0, packets = 0;
+	ktime_t t0 = ktime_get(), end = ktime_add_ms(t0, bench_run_ms);
+	int i, err = 0;
+
+	do {
+		for (i = 0; i < RXE_IB_BATCH; i++) {
+			void *mem = page_address(c->pages[at >> PAGE_SHIFT]) +
+				    offset_in_page(at);
+
+			if (!mr && dir == RXE_TO_MR_OBJ)
+				memcpy(mem, c->packet_buf, c->packet);
+			else if (!mr)
+				memcpy(c->packet_buf, mem, c->packet);
+			else if (kind == RXE_IB_DIRECT)
+				err |= rxe_ib_direct(t, c, at, dir);
+			else
+				err |= rxe_it_copy_at(t, mr->iova + at,
+						      mr->lkey, c->packet,
+						      dir, c->packet_buf);
+			at += c->packet;
+			if (at == len)
+				at = 0;
+		}
+		packets += RXE_IB_BATCH;
+	} while (ktime_before(ktime_get(), end));
+	KUNIT_EXPECT_EQ_MSG(test, err, 0, "%s", rxe_ib_kinds[kind]);
+	return div64_u64(ktime_to_ns(ktime_sub(ktime_get(), t0)) * 100,
+			 packets);
+}
+
+static const char *rxe_ib_list(char *buf, const u64 *v, u32 n)
+{
+	int at = 0;
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		at += scnprintf(buf + at, RXE_IB_LIST - at, "%s%llu.%02llu",
+				i ? "," : "", v[i] / 100, v[i] % 100);
+	return buf;
+}
+
+struct rxe_ib_shape {
+	u32			n;
+	u32			size;
+	enum rxe_mr_copy_dir	dir;
+};
+
+#define RXE_IB_SHAPES(size, dir) \
+	{ 1, size, dir }, { 4, size, dir }, { 64, size, dir }, \
+	{ 1024, size, dir }
+
+static const struct rxe_ib_shape rxe_ib_shapes[] = {
+	RXE_IB_SHAPES(PAGE_SIZE, RXE_FROM_MR_OBJ),
+	RXE_IB_SHAPES(PAGE_SIZE, RXE_TO_MR_OBJ),
+	RXE_IB_SHAPES(512, RXE_FROM_MR_OBJ),
+	RXE_IB_SHAPES(512, RXE_TO_MR_OBJ),
+};
+
+static const char *rxe_ib_dir(enum rxe_mr_copy_dir dir)
+{
+	return dir == RXE_TO_MR_OBJ ? "scatter" : "gather";
+}
+
+static void rxe_ib_shape_desc(const struct rxe_ib_shape *s, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s, %u x %u B",
+		 rxe_ib_dir(s->dir), s->n, s->size);
+}
+
+KUNIT_ARRAY_PARAM(rxe_ib_shape, rxe_ib_shapes, rxe_ib_shape_desc);
+
+/*
+ * One cell: the kinds' runs alternate, so that drift falls on each
+ * alike.  Every packet's bytes are checked once, before the runs.
+ */
+static void rxe_ind_bench_packet(struct kunit *test)
+{
+	const struct rxe_ib_shape *s = test->param_value;
+	struct rxe_it *t = test->priv;
+	struct rxe_ib_cell *c = rxe_ib_cell_new(test, s->n, s->size);
+	char (*list)[RXE_IB_LIST];
+	u32 r, k, i, unit, len;
+
+	list = kunit_kcalloc(test, RXE_IB_KINDS, sizeof(*list), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, list);
+	/* unit i of each MR (its page, or its entry) holds page i's bytes */
+	for (k = 0; k < RXE_IB_MEMCPY; k++) {
+		if (!c->mr[k])
+			continue;
+		unit = k == RXE_IB_DIRECT ? PAGE_SIZE : s->size;
+		len = min_t(u32, unit, RXE_IB_PACKET);
+		for (i = 0; i < s->n; i++) {
+			KUNIT_ASSERT_EQ(test, rxe_it_copy_at(t, c->mr[k]->iova +
+					(u64)i * unit + unit - len,
+					c->mr[k]->lkey, len, RXE_FROM_MR_OBJ,
+					c->packet_buf), 0);
+			KUNIT_ASSERT_EQ_MSG(test, c->packet_buf[0], (u8)i,
+					    "%s, unit %u", rxe_ib_kinds[k], i);
+			KUNIT_ASSERT_NULL(test, memchr_inv(c->packet_buf, (u8)i,
+							   len));
+		}
+	}
+	for (r = 0; r < rxe_ib_reps(); r++)
+		for (k = 0; k < RXE_IB_KINDS; k++)
+			if (k == RXE_IB_MEMCPY || c->mr[k])
+				c->ns[k][r] = rxe_ib_run(test, c, k, s->dir);
+	kunit_info(test, "benchdata packet dir=%s n=%u size=%u bytes=%u%s%s sg_gaps_ns=%s indirect_ns=%s memcpy_ns=%s",
+		   rxe_ib_dir(s->dir), s->n, s->size, c->packet,
+		   c->mr[RXE_IB_DIRECT] ? " direct_ns=" : "",
+		   c->mr[RXE_IB_DIRECT] ?
+		   rxe_ib_list(list[RXE_IB_DIRECT], c->ns[RXE_IB_DIRECT],
+			       rxe_ib_reps()) : "",
+		   rxe_ib_list(list[RXE_IB_SG_GAPS], c->ns[RXE_IB_SG_GAPS],
+			       rxe_ib_reps()),
+		   rxe_ib_list(list[RXE_IB_INDIRECT], c->ns[RXE_IB_INDIRECT],
+			       rxe_ib_reps()),
+		   rxe_ib_list(list[RXE_IB_MEMCPY], c->ns[RXE_IB_MEMCPY],
+			       rxe_ib_reps()));
+}
+
+static struct kunit_case rxe_indirect_bench_cases[] = {
+	KUNIT_CASE_PARAM(rxe_ind_bench_packet, rxe_ib_shape_gen_params), /* no rule: benchmark */
+	{}
+};
+
+static struct kunit_suite rxe_indirect_bench_suite = {
+	.name = "rxe_indirect_bench",
+	.init = rxe_it_init,
+	.exit = rxe_it_exit,
+	.test_cases = rxe_indirect_bench_cases,
+	.attr.speed = KUNIT_SPEED_SLOW,
+};
+
+kunit_test_suites(&rxe_indirect_suite, &rxe_indirect_bench_suite);
 
 MODULE_DESCRIPTION("White-box KUnit tests of rxe's indirect MRs");
 MODULE_LICENSE("Dual BSD/GPL");
