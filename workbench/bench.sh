@@ -13,7 +13,8 @@
 #   WB_BENCH_CLOCK=wall   every boot on the wall clock (as before icount)
 #   WB_BENCH_WALL=0       no wall-clock boot
 #   WB_BENCH_REPS, WB_BENCH_ROUNDS: runs per visit of a ULP cell, rounds
-#                         of visits (default 2 and 3: 6 runs a boot)
+#                         of visits (default 2 and 3, QUICK=1 3 and 2:
+#                         6 runs a boot)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -26,7 +27,11 @@ clock=${WB_BENCH_CLOCK:-icount}
 smp=2
 [ "$clock" = icount ] && smp=1
 export WB_SMP=${WB_SMP:-$smp}
-export WB_BENCH_REPS=${WB_BENCH_REPS:-2} WB_BENCH_ROUNDS=${WB_BENCH_ROUNDS:-3}
+# QUICK=1: two rounds of three runs, 6 runs a cell as in the full run,
+# with each ULP pass attached two times instead of three
+reps=2 rounds=3
+[ "$quick" = 1 ] && reps=3 rounds=2
+export WB_BENCH_REPS=${WB_BENCH_REPS:-$reps} WB_BENCH_ROUNDS=${WB_BENCH_ROUNDS:-$rounds}
 t0=$(date +%s)
 "$here/build.sh" || exit 1
 "$here/base.sh" || exit 1

@@ -97,6 +97,7 @@ int lb_reg_wait(struct ib_qp *qp, struct ib_cq *cq, struct ib_mr *mr, u32 key,
 int lb_inv_wait(struct ib_qp *qp, struct ib_cq *cq, u32 rkey);
 
 int lb_wait(struct lb *lb, struct ib_cq *cq, struct ib_wc *wc);
+int lb_wait_spin(struct lb *lb, struct ib_cq *cq, struct ib_wc *wc);
 int lb_post_send(struct lb *lb, struct ib_qp *qp, struct ib_send_wr *wr);
 int lb_reg(struct lb *lb, struct ib_mr *mr, int access);
 int lb_expect_reg_fails(struct lb *lb, struct ib_qp *qp, struct ib_mr *mr,

@@ -132,7 +132,7 @@ static void lb_bench_op(struct lb *lb, struct lb_bench_mem *m,
 			    IB_WC_SUCCESS, "%s of %llu bytes", op == IB_WR_SEND ?
 			    "SEND" : "RDMA", len);
 	if (op == IB_WR_SEND) {
-		KUNIT_ASSERT_EQ(lb->test, lb_wait(lb, lb->rcq, &wc), 0);
+		KUNIT_ASSERT_EQ(lb->test, lb_wait_spin(lb, lb->rcq, &wc), 0);
 		KUNIT_ASSERT_EQ(lb->test, wc.status, IB_WC_SUCCESS);
 	}
 }
