@@ -166,13 +166,8 @@ static int lb_poll(struct ib_cq *cq, struct ib_wc *wc, bool spin)
 	do {
 		if (ib_poll_cq(cq, 1, wc) == 1)
 			return 0;
-		/*
-		 * rxe does the work in a kworker: on one CPU a poller that
-		 * only offers to reschedule may keep it waiting until the
-		 * next tick, which then counts in the benchmark's figure.
-		 */
 		if (spin)
-			yield();
+			cond_resched();
 		else
 			usleep_range(20, 100);
 	} while (time_before(jiffies, end));

@@ -16,6 +16,7 @@
 
 #include <linux/ktime.h>
 #include <linux/scatterlist.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 
 #include "indirect_mr_lb.h"
@@ -97,6 +98,30 @@ static const struct {
 static u32 lb_bench_per_chunk(u32 size)
 {
 	return (BENCH_CHUNK - BENCH_SHIFT) / size;
+}
+
+static void lb_bench_nice_restore(void *nice)
+{
+	set_user_nice(current, (long)nice);
+}
+
+/*
+ * Run the rest of the case at the lowest priority.  rxe does the work in
+ * a kworker: on one CPU a poller of the same priority that only offers
+ * to reschedule (cond_resched()) may keep it waiting until the next tick,
+ * and that wait counted in the figures (registration pairs of 1.3 us
+ * measured 5 to 7.7 us in some runs).  Below it, the poller gives way as
+ * soon as the kworker is woken.
+ */
+static void lb_bench_low_priority(struct kunit *test)
+{
+	long nice = task_nice(current);
+	int err;
+
+	set_user_nice(current, MAX_NICE);
+	err = kunit_add_action_or_reset(test, lb_bench_nice_restore,
+					(void *)nice);
+	KUNIT_ASSERT_EQ(test, err, 0);
 }
 
 /*
@@ -286,6 +311,7 @@ static void lb_bench_data_path(struct kunit *test)
 	int op;
 
 	KUNIT_ASSERT_TRUE(test, c && m && fast);
+	lb_bench_low_priority(test);
 	c->n = t->n;
 	c->size = t->size;
 	c->bytes = (u64)c->n * c->size;
@@ -413,6 +439,7 @@ static void lb_bench_registration(struct kunit *test)
 	u32 n, j, r;
 
 	KUNIT_ASSERT_TRUE(test, sge && reg && inv && ns && b);
+	lb_bench_low_priority(test);
 	KUNIT_ASSERT_EQ(test, lb_qp_pair(lb, lb->pd, lb->qp, lb->scq, lb->rcq,
 					 2 * BENCH_BATCH), 0);
 	for (j = 0; j < max; j++)

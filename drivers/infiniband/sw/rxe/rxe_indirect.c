@@ -109,6 +109,7 @@ void rxe_ind_mr_cleanup(struct rxe_mr *mr)
  */
 static bool rxe_ind_list_free(struct rxe_ind *ind, int i)
 {
+	/* the bump of @live_seq before the read of @users: see above */
 	smp_mb();
 	return i != ind->live && !atomic_read_acquire(&ind->users[i]);
 }

@@ -78,28 +78,39 @@ static int rxe_it_init(struct kunit *test)
 	return 0;
 }
 
+/* A fresh cursor over @nsge SGEs of @len bytes in all, for copy_data() */
+static void rxe_it_dma_init(struct rxe_dma_info *dma, u32 len, u32 nsge)
+{
+	dma->length = len;
+	dma->resid = len;
+	dma->num_sge = nsge;
+	dma->cur_sge = 0;
+	dma->sge_offset = 0;
+}
+
 /*
  * copy_data() of @len bytes through one SGE {@addr, @len, @lkey}, with
  * the rights its callers ask: none to gather (the requester, from the
  * MR), local write to scatter (a receive or READ response, into the MR).
  * @other (t->out for rxe_it_copy()) is the other side of the copy.
  */
-static int rxe_it_copy_at(struct rxe_it *t, u64 addr, u32 lkey, u32 len,
-			  enum rxe_mr_copy_dir dir, void *other)
+static int rxe_it_copy_one(struct rxe_pd *pd, struct rxe_dma_info *dma,
+			   u64 addr, u32 lkey, u32 len,
+			   enum rxe_mr_copy_dir dir, void *other)
 {
-	struct rxe_dma_info *dma = t->dma;
-
-	dma->length = len;
-	dma->resid = len;
-	dma->num_sge = 1;
-	dma->cur_sge = 0;
-	dma->sge_offset = 0;
+	rxe_it_dma_init(dma, len, 1);
 	dma->sge[0].addr = addr;
 	dma->sge[0].length = len;
 	dma->sge[0].lkey = lkey;
-	return copy_data(to_rpd(t->pd),
-			 dir == RXE_TO_MR_OBJ ? IB_ACCESS_LOCAL_WRITE : 0, dma,
-			 other, len, dir);
+	return copy_data(pd, dir == RXE_TO_MR_OBJ ? IB_ACCESS_LOCAL_WRITE : 0,
+			 dma, other, len, dir);
+}
+
+static int rxe_it_copy_at(struct rxe_it *t, u64 addr, u32 lkey, u32 len,
+			  enum rxe_mr_copy_dir dir, void *other)
+{
+	return rxe_it_copy_one(to_rpd(t->pd), t->dma, addr, lkey, len, dir,
+			       other);
 }
 
 static int rxe_it_copy(struct rxe_it *t, u64 addr, u32 lkey, u32 len,
@@ -835,17 +846,9 @@ static int rxe_it_read_loop(void *data)
 	int err;
 
 	while (!kthread_should_stop()) {
-		dma->length = RXE_IT_READ;
-		dma->resid = RXE_IT_READ;
-		dma->num_sge = 1;
-		dma->cur_sge = 0;
-		dma->sge_offset = 0;
-		dma->sge[0].addr = RXE_IT_IOVA;
-		dma->sge[0].length = RXE_IT_READ;
-		dma->sge[0].lkey = rd->mr->lkey;
 		memset(rd->out, 0, RXE_IT_READ);
-		err = copy_data(rd->pd, 0, dma, rd->out, RXE_IT_READ,
-				RXE_FROM_MR_OBJ);
+		err = rxe_it_copy_one(rd->pd, dma, RXE_IT_IOVA, rd->mr->lkey,
+				      RXE_IT_READ, RXE_FROM_MR_OBJ, rd->out);
 		if (err == -EINVAL)
 			rd->refused++;
 		else if (err && !rd->bad)
@@ -1087,8 +1090,10 @@ MODULE_PARM_DESC(bench_run_ms, "guest milliseconds per run of rxe_indirect_bench
 #define RXE_IB_MAX_REPS	9
 #define RXE_IB_LIST	(RXE_IB_MAX_REPS * 24)
 
-enum { RXE_IB_DIRECT, RXE_IB_SG_GAPS, RXE_IB_INDIRECT, RXE_IB_MEMCPY,
-       RXE_IB_KINDS };
+enum {
+	RXE_IB_DIRECT, RXE_IB_SG_GAPS, RXE_IB_INDIRECT, RXE_IB_MEMCPY,
+	RXE_IB_KINDS
+};
 
 static const char * const rxe_ib_kinds[RXE_IB_KINDS] = {
 	"direct", "sg_gaps", "indirect", "memcpy",
@@ -1103,7 +1108,8 @@ struct rxe_ib_cell {
 	struct scatterlist	*sgl;		/* the entries */
 	struct ib_sge		*sge;
 	struct ib_mr		*mr[RXE_IB_MEMCPY];	/* NULL: not made */
-	struct rxe_dma_info	*dma;		/* the direct side's SGEs */
+	struct rxe_dma_info	*dma;		/* the direct side's access */
+	struct rxe_sge		*dsge;		/* its SGEs, per packet */
 	u8			*packet_buf;
 	u64			ns[RXE_IB_KINDS][RXE_IB_MAX_REPS];
 };
@@ -1131,6 +1137,7 @@ static void rxe_ib_cell_free(void *data)
 	kvfree(c->sge);
 	kfree(c->packet_buf);
 	kfree(c->dma);
+	kvfree(c->dsge);
 	kfree(c);
 }
 
@@ -1199,6 +1206,13 @@ static struct rxe_ib_cell *rxe_ib_cell_new(struct kunit *test, u32 n,
 		KUNIT_ASSERT_EQ(test, ib_map_mr_sg(mr, c->psgl, n, NULL,
 						   PAGE_SIZE), n);
 		rxe_ib_valid(test, mr);
+		/* entry i's bytes in the fast MR: page i from byte skip */
+		c->dsge = kvcalloc(n, sizeof(*c->dsge), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, c->dsge);
+		for (i = 0; i < n; i++)
+			c->dsge[i] = (struct rxe_sge){
+				mr->iova + (u64)i * PAGE_SIZE + skip,
+				min_t(u32, size, c->packet), mr->lkey };
 	}
 	mr = ib_alloc_mr(t->pd, IB_MR_TYPE_SG_GAPS, n);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(mr));
@@ -1217,27 +1231,22 @@ static struct rxe_ib_cell *rxe_ib_cell_new(struct kunit *test, u32 n,
 /*
  * The direct access to the same bytes as the entries at @at: copy_data()
  * of one SGE of the fast MR per entry the packet touches, as a ULP
- * without indirect registration posts them.
+ * without indirect registration posts them; the SGEs of each packet are
+ * made before the runs (c->dsge), so that both sides set up alike.
  */
 static int rxe_ib_direct(struct rxe_it *t, struct rxe_ib_cell *c, u64 at,
 			 enum rxe_mr_copy_dir dir)
 {
 	struct rxe_dma_info *dma = c->dma;
-	struct ib_mr *mr = c->mr[RXE_IB_DIRECT];
-	u32 first = div_u64(at, c->size), skip = c->size % PAGE_SIZE, j;
+	u32 nsge = c->packet < c->size ? 1 : c->packet / c->size;
 
-	dma->length = c->packet;
-	dma->resid = c->packet;
-	dma->num_sge = DIV_ROUND_UP(c->packet, c->size);
-	dma->cur_sge = 0;
-	dma->sge_offset = 0;
-	for (j = 0; j < dma->num_sge; j++) {
-		dma->sge[j].addr = mr->iova + (u64)(first + j) * PAGE_SIZE +
-				   skip + (c->size == PAGE_SIZE ?
-					   offset_in_page(at) : 0);
-		dma->sge[j].length = min_t(u32, c->size, c->packet);
-		dma->sge[j].lkey = mr->lkey;
-	}
+	if (c->size == PAGE_SIZE)
+		return rxe_it_copy_at(t, c->mr[RXE_IB_DIRECT]->iova + at,
+				      c->mr[RXE_IB_DIRECT]->lkey, c->packet,
+				      dir, c->packet_buf);
+	rxe_it_dma_init(dma, c->packet, nsge);
+	memcpy(dma->sge, &c->dsge[div_u64(at, c->packet) * nsge],
+	       nsge * sizeof(*dma->sge));
 	return copy_data(to_rpd(t->pd),
 			 dir == RXE_TO_MR_OBJ ? IB_ACCESS_LOCAL_WRITE : 0, dma,
 			 c->packet_buf, c->packet, dir);
@@ -1300,15 +1309,15 @@ struct rxe_ib_shape {
 	enum rxe_mr_copy_dir	dir;
 };
 
-#define RXE_IB_SHAPES(size, dir) \
-	{ 1, size, dir }, { 4, size, dir }, { 64, size, dir }, \
-	{ 1024, size, dir }
-
 static const struct rxe_ib_shape rxe_ib_shapes[] = {
-	RXE_IB_SHAPES(PAGE_SIZE, RXE_FROM_MR_OBJ),
-	RXE_IB_SHAPES(PAGE_SIZE, RXE_TO_MR_OBJ),
-	RXE_IB_SHAPES(512, RXE_FROM_MR_OBJ),
-	RXE_IB_SHAPES(512, RXE_TO_MR_OBJ),
+	{ 1, PAGE_SIZE, RXE_FROM_MR_OBJ }, { 4, PAGE_SIZE, RXE_FROM_MR_OBJ },
+	{ 64, PAGE_SIZE, RXE_FROM_MR_OBJ }, { 1024, PAGE_SIZE, RXE_FROM_MR_OBJ },
+	{ 1, PAGE_SIZE, RXE_TO_MR_OBJ }, { 4, PAGE_SIZE, RXE_TO_MR_OBJ },
+	{ 64, PAGE_SIZE, RXE_TO_MR_OBJ }, { 1024, PAGE_SIZE, RXE_TO_MR_OBJ },
+	{ 1, 512, RXE_FROM_MR_OBJ }, { 4, 512, RXE_FROM_MR_OBJ },
+	{ 64, 512, RXE_FROM_MR_OBJ }, { 1024, 512, RXE_FROM_MR_OBJ },
+	{ 1, 512, RXE_TO_MR_OBJ }, { 4, 512, RXE_TO_MR_OBJ },
+	{ 64, 512, RXE_TO_MR_OBJ }, { 1024, 512, RXE_TO_MR_OBJ },
 };
 
 static const char *rxe_ib_dir(enum rxe_mr_copy_dir dir)
