@@ -616,8 +616,7 @@ int rxe_ind_copy(struct rxe_mr *mr, u64 iova, void *addr,
 	/* most packets lie in one entry, most entries in the PD's DMA MR */
 	ref = rxe_ind_pd_dma_mr(pd, access, seg.lkey);
 	if (ref) {
-		rxe_mr_copy(ref, seg.addr, addr, length, dir);
-		err = 0;
+		err = rxe_mr_copy(ref, seg.addr, addr, length, dir);
 		goto out;
 	}
 	err = rxe_ind_lookup_seg(pd, access, &seg, &ref);
