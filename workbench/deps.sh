@@ -18,6 +18,7 @@ pkgs=(
 	iproute2 rdma-core ibverbs-providers ibverbs-utils rdmacm-utils
 	perftest python3-pyverbs open-iscsi sg3-utils fio
 	nfs-kernel-server nfs-common rpcbind ksmbd-tools cifs-utils dmsetup
+	nvme-cli
 	# make bench's plots
 	gnuplot-nox
 )

@@ -112,6 +112,12 @@ rxe_no_mr()
 	if [ -n "$out" ]; then
 		ktap_print_msg "MRs left on $RXE_DEV:"
 		printf '%s\n' "$out" | sed 's/^/# /'
+		# Who still holds them: the queue pairs and completion
+		# queues left on the device (a CQ with no room lost a
+		# completion its owner may wait for).
+		ktap_print_msg "CQs and QPs left on $RXE_DEV:"
+		{ rdma resource show cq dev "$RXE_DEV"
+		  rdma resource show qp link "$RXE_DEV/1"; } 2>&1 | sed 's/^/# /'
 		return 1
 	fi
 	return 0

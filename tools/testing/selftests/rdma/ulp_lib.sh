@@ -9,7 +9,8 @@
 #   the registration rxe offers:  ulp_rxe_mode on|gaps|off  (rdma_rxe's
 #                                 sg_gaps_reg and indirect_reg, read when
 #                                 the device is added)
-#   the transport:                ulp_attach iser|srp|nfs4|nfs3|smb, ulp_detach
+#   the transport:                ulp_attach iser|srp|nvme|nfs4|nfs3|smb,
+#                                 ulp_detach (NVMe/RDMA: ulp_nvme.sh)
 #   the I/O:                      ulp_fio NAME FIO-OPTIONS...  (verify on)
 #                                 ulp_gappy NAME [ulp_io.py gappy options]
 #                                 ulp_sgio       (SG_IO, byte-granular buffers)
@@ -80,6 +81,8 @@ ULP_DDMA=0		# the local DMA lkey (iSER),
 ULP_DMM=0		# several MRs (SRP),
 ULP_DCMD=0		# and at the SRP target: commands with data
 ULP_DBUF=0		# and the data buffers (RDMA transfers) they took
+
+. "$ULP_DIR/ulp_nvme.sh"
 
 # ulp_rxe_mode on|gaps|off|stock: (re)create RXE_DEV offering indirect and
 # SG_GAPS MRs (on: rdma_rxe.sg_gaps_reg=Y, indirect_reg=Y), SG_GAPS MRs
@@ -687,6 +690,7 @@ ulp_attach()
 	case $1 in
 	iser) ulp_iser_attach ;;
 	srp) ulp_srp_attach ;;
+	nvme) ulp_nvme_attach ;;
 	nfs4) ulp_nfs_attach 4.2 ;;
 	nfs3) ulp_nfs_attach 3 ;;
 	smb) ulp_smb_attach ;;
@@ -701,6 +705,7 @@ ulp_detach()
 	case $ULP_TRANSPORT in
 	iser) ulp_iser_detach || rc=1 ;;
 	srp) ulp_srp_detach || rc=1 ;;
+	nvme) ulp_nvme_detach || rc=1 ;;
 	nfs*|smb) ulp_fs_detach || rc=1 ;;
 	esac
 	ULP_TRANSPORT=
@@ -790,6 +795,8 @@ ulp_cleanup()
 	[ -n "$ULP_TRANSPORT" ] && ulp_detach
 	ulp_iser_detach >/dev/null 2>&1
 	ulp_srp_detach >/dev/null 2>&1
+	ulp_nvme_detach >/dev/null 2>&1
+	[ -w "$ULP_NVME_PARAM" ] && echo auto > "$ULP_NVME_PARAM"
 	ulp_nfs_server_down
 	command -v ksmbd.control >/dev/null && [ -n "$(pidof ksmbd.mountd)" ] &&
 		ksmbd.control -s >/dev/null 2>&1
@@ -863,6 +870,8 @@ ulp_label()
 		;;
 	srp)
 		l+=", reg_policy $ULP_SRP_POLICY" ;;
+	nvme)
+		l+=", reg_policy $ULP_NVME_POLICY" ;;
 	esac
 	echo "$l: $2"
 }
@@ -1457,6 +1466,7 @@ ulp_main()
 		case ${p%%:*} in
 		iser*) n=$((n + ULP_SCSI_CASES + ULP_ISER_EXTRA)) ;;
 		srp*) n=$((n + ULP_SCSI_CASES + ULP_SRP_EXTRA)) ;;
+		nvme*) n=$((n + ULP_NVME_CASES)) ;;
 		*) n=$((n + ULP_FS_CASES)) ;;
 		esac
 		ulp_gappy_breaks "${p%%:*}" "${p#*:}" && n=$((n - 1))
@@ -1468,15 +1478,18 @@ ulp_main()
 		# iser@POLICY, srp@POLICY: the ULP's reg_policy for the pass;
 		# iser@POLICY+noreg: and ib_iser's always_register=N
 		ULP_ISER_POLICY=auto ULP_SRP_POLICY=auto ULP_ISER_REG=Y
+		ULP_NVME_POLICY=auto
 		case $t in
 		iser@*) ULP_ISER_POLICY=${t#*@} t=${t%@*} ;;
 		srp@*) ULP_SRP_POLICY=${t#*@} t=${t%@*} ;;
+		nvme@*) ULP_NVME_POLICY=${t#*@} t=${t%@*} ;;
 		esac
 		if [ "${ULP_ISER_POLICY%+noreg}" != "$ULP_ISER_POLICY" ]; then
 			ULP_ISER_POLICY=${ULP_ISER_POLICY%+noreg} ULP_ISER_REG=N
 		fi
 		case $t in
 		iser|srp) ulp_run_scsi "$t" "${p#*:}" ;;
+		nvme) ulp_run_nvme "${p#*:}" ;;
 		*) ulp_run_fs "$t" "${p#*:}" ;;
 		esac
 	done
