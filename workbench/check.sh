@@ -25,22 +25,26 @@ if [ "$variant" = debug ]; then
 	# SRP: the default policy, which takes both pools (the stock path
 	# with several MRs runs in make check)
 	export ULP_SRP_PASSES=${ULP_SRP_PASSES:-auto:on}
+	# NVMe/RDMA: the default policy, both pools
+	export ULP_NVME_PASSES=${ULP_NVME_PASSES:-auto:on}
 	# faults under load: the device gone under SRP (where the debug
 	# soak found a use of freed requests, patch 0001), an SRP
 	# reconnect that cannot allocate its MR pools followed by one that
 	# can (where CONFIG_DEBUG_LIST caught free_tx built twice, patch
 	# 0002) and an iSER reconnect that cannot allocate its fallback
 	# MR; then a login of each that cannot allocate its fallback MRs
-	# and takes Linux 6.12's plan; make soak-debug runs every fault
-	export ULP_FAULT_CASES=${ULP_FAULT_CASES:-srp:rxe_link,failslab,failslab_login iser:failslab_fb,failslab_login}
+	# and takes Linux 6.12's plan; NVMe/RDMA: a reconnect that cannot
+	# allocate its fallback MRs, a first connect that takes 6.12's
+	# plan, and the device gone; make soak-debug runs every fault
+	export ULP_FAULT_CASES=${ULP_FAULT_CASES:-srp:rxe_link,failslab,failslab_login iser:failslab_fb,failslab_login nvme:failslab_fb,failslab_login,rxe_link}
 	# The kselftests whose code paths this series changes: rxe and the
-	# core (loopback, stress, fault suites), iSER and SRP with their
-	# faults.  NFS/RDMA and SMB Direct reach only rxe's SG_GAPS MRs,
+	# core (loopback, stress, fault suites), iSER, SRP and NVMe/RDMA
+	# with their faults.  NFS/RDMA and SMB Direct reach only rxe's SG_GAPS MRs,
 	# which the loopback suite runs here too; device_report.sh repeats
 	# the loopback suites.  make check runs all of them on the normal
 	# kernel; WB_TESTS= (empty) runs all of them here too (about 7
 	# minutes more under TCG).
-	export WB_TESTS=${WB_TESTS-rxe_link.sh indirect_mr.sh indirect_mr_fault.sh iser.sh srp.sh srp_flush.sh ulp_faults.sh}
+	export WB_TESTS=${WB_TESTS-rxe_link.sh indirect_mr.sh indirect_mr_fault.sh iser.sh srp.sh srp_flush.sh nvme_rdma.sh ulp_faults.sh}
 	# device_report.sh, when run: its loopback suites, not its storage
 	# protocols (make check runs those)
 	export REPORT_ULPS=${REPORT_ULPS-}

@@ -3,7 +3,7 @@
 #
 # Storage ULPs over rxe under faults.  While ulp_io.py soak writes
 # generations of 64 KiB blocks (page-aligned, misaligned and gappy
-# buffers, 4 writers) through iSER, SRP or NFS/RDMA, faults are injected
+# buffers, 4 writers) through iSER, SRP, NVMe/RDMA or NFS/RDMA, faults are injected
 # one after the other; after each the initiator must recover (or fail the
 # affected writes cleanly) within a bounded time.  Then every block is
 # read back: it holds the last generation whose write was acknowledged,
@@ -35,20 +35,29 @@
 #   reset_dev  SCSI device reset (sg_reset -d) with writes in flight
 #   reset_host SCSI host reset (sg_reset -H) with writes in flight; a
 #              target reset for iSER, whose hosts have no host reset
-#   relogin    iSER logout, SRP remote port deletion, NFS unmount with
-#              writes in flight; then log in (mount) again
+#   reset      NVMe controller reset (nvme reset) with writes in flight
+#   kato       NVMe keep-alive loss: the netdev under rxe down for 12 s,
+#              longer than the keep-alive timeout (5 s); the host tears
+#              its queues down and reconnects
+#   relogin    iSER logout, SRP remote port deletion, NVMe disconnect,
+#              NFS unmount with writes in flight; then log in (connect,
+#              mount) again
 #   rxe_link   rdma link delete of the device under the ULP, and add again.
 #              What an administrator does then is done: isert's listener
 #              went with the device and is started again (the portal's
 #              iser attribute); ib_srp removed the target port and ib_srpt
 #              forgot its port, so the target port is configured and SRP
-#              logs in again.  iSCSI and NFS reconnect by themselves.
+#              logs in again; nvme-rdma deleted its controller and nvmet
+#              its listener, so the port is configured again and the
+#              host connects again.  iSCSI and NFS reconnect by
+#              themselves.
 #   lun        the target's LUN 0 unmapped for 3 s (iSER: the TPG's LUN
 #              loses its backstore; SRP: the initiator's ACL loses it)
 #   portal     the target portal gone: the TPG disabled, which ends its
-#              sessions, and its listener removed, until the initiator
-#              has seen its session end and 3 s longer; then both back,
-#              and the initiator reconnects
+#              sessions, and its listener removed (NVMe: the subsystem
+#              taken off nvmet's port and the port removed), until the
+#              initiator has seen its session end and 3 s longer; then
+#              both back, and the initiator reconnects
 #   failslab   the portal fault with failslab armed on the initiator's
 #              registration MRs (the stack filter on iser_reg_alloc_mrs
 #              or srp_create_fr_pool): the first reconnect fails to
@@ -57,10 +66,12 @@
 #   failslab_fb  the same, failslab armed on rxe's allocation of an
 #              indirect MR (rxe_ind_mr_init): the reconnect allocates its
 #              page-list MRs, not its first fallback MR, and frees them
+#              (NVMe: the reconnect fails and is retried)
 #   failslab_login  the relogin fault with failslab armed on rxe's
 #              allocation of an indirect MR: the new session cannot have
 #              its fallback MRs and must log in on Linux 6.12's plan
-#              (counter reg_plan_6_12), then carry the writes
+#              (counter reg_plan_6_12; NVMe: rdma_reg/plan_6_12 and a
+#              4 KiB virt_boundary), then carry the writes
 #   listener   NFS: the server stopped for 3 s (its RDMA listener and
 #              connections closed) and started again
 
@@ -84,12 +95,14 @@ FAULT_DEV=/tmp/ulp-fault-dev
 FAULT_SCSI="netdev abort reset_dev reset_host relogin rxe_link lun portal"
 FAULT_SCSI+=" failslab failslab_fb failslab_login"
 FAULT_NFS="netdev relogin rxe_link listener"
-FAULT_TRANSPORTS="iser srp nfs4"
+FAULT_NVME="reset kato relogin rxe_link portal failslab_fb failslab_login"
+FAULT_TRANSPORTS="iser srp nvme nfs4"
 # every fault once; those whose recovery differs most between the SCSI
 # transports (the device gone, commands aborted, a reconnect that cannot
 # allocate) on both
 FAULT_CHECK_CASES="iser:netdev,abort,reset_host,rxe_link,portal,failslab,failslab_fb,failslab_login
 	srp:abort,reset_dev,relogin,lun,rxe_link,failslab_fb,failslab_login
+	nvme:reset,kato,portal,failslab_fb,failslab_login,rxe_link
 	nfs4:netdev,listener,rxe_link"
 FAULT_RECOVERY=180	# seconds a transport may take to work again
 FAULTS_INJECTED=0
@@ -101,6 +114,7 @@ fault_list()
 {
 	case $1 in
 	nfs*) echo "$FAULT_NFS" ;;
+	nvme) echo "$FAULT_NVME" ;;
 	*) echo "$FAULT_SCSI" ;;
 	esac
 }
@@ -191,6 +205,10 @@ fault_relogin()
 	srp)
 		ulp_srp_ports_delete || return 1
 		ulp_srp_login "$ULP_SRP_OPTS" 120 ;;
+	nvme)
+		timeout 120 nvme disconnect -n "$ULP_NVME_NQN" >/dev/null ||
+			return 1
+		ulp_nvme_attach ;;
 	nfs4)
 		# forced (RPCs in flight fail) and lazy: the writers hold
 		# the file open
@@ -215,6 +233,9 @@ fault_rxe_link()
 		echo 0 > "$np/iser" && echo 1 > "$np/iser" ;;
 	srp)
 		ulp_srp_reattach 1 ;;
+	nvme)
+		# nvmet's listener went with the device: the port anew
+		ulp_nvme_port_down && ulp_nvme_attach ;;
 	esac
 }
 
@@ -253,6 +274,8 @@ fault_session_state()
 		cat "/sys/class/iscsi_session/${d##*/}/state" ;;
 	srp)
 		cat "/sys/class/srp_remote_ports/port-${ULP_SRP_HOST##*host}:1/state" ;;
+	nvme)
+		cat "$ULP_NVME_CTRL/state" ;;
 	esac 2>/dev/null
 }
 
@@ -260,7 +283,7 @@ fault_session_state()
 fault_session_up()
 {
 	case $(fault_session_state) in
-	LOGGED_IN|running) return 0 ;;
+	LOGGED_IN|running|live) return 0 ;;
 	*) return 1 ;;
 	esac
 }
@@ -311,6 +334,11 @@ fault_portal()
 		fault_wait_down || rc=1
 		sleep 3
 		echo "$port" > "$a" && echo 1 > "$tpg/enable" && return $rc ;;
+	nvme)
+		ulp_nvme_port_down || return 1
+		fault_wait_down || rc=1
+		sleep 3
+		ulp_nvme_target_up && return $rc ;;
 	esac
 }
 
@@ -320,7 +348,7 @@ fault_portal()
 fault_kmsg_since()
 {
 	dmesg | awk -v m="$1" 'index($0, m) { f = 1 } f' |
-		grep -E 'ulp_faults|srp|SRP|iser|iSER|iscsi|iSCSI|connection|FAULT_INJECTION|rxe' |
+		grep -E 'ulp_faults|srp|SRP|iser|iSER|iscsi|iSCSI|nvme|connection|FAULT_INJECTION|rxe' |
 		tail -n 40 | while IFS= read -r l; do ktap_print_msg "dmesg: $l"; done
 }
 
@@ -420,6 +448,12 @@ fault_failslab_login()
 		n=$(cat "$ULP_SRP_HOST/reg_plan_6_12") || return 1
 		ktap_print_msg "reg_policy: $(cat "$ULP_SRP_HOST/reg_policy")"
 		[ "$(cat "$ULP_SRP_HOST/reg_policy")" = never ] || rc=1 ;;
+	nvme)
+		n=$(ulp_nvme_reg plan_6_12) || return 1
+		ktap_print_msg "rdma_reg/mode: $(ulp_nvme_reg mode)," \
+			"virt_boundary_mask: $(ulp_virt_boundary)"
+		[ "$(ulp_nvme_reg mode)" = page_list ] &&
+			[ "$(ulp_virt_boundary)" = 4095 ] || rc=1 ;;
 	esac
 	ktap_print_msg "reg_plan_6_12: $n"
 	[ "$n" = 1 ] || rc=1
@@ -443,6 +477,11 @@ fault_inject()
 	netdev)
 		ip link set "$RXE_NETDEV" down && sleep 3 &&
 			ip link set "$RXE_NETDEV" up ;;
+	kato)
+		ip link set "$RXE_NETDEV" down && sleep 12 &&
+			ip link set "$RXE_NETDEV" up ;;
+	reset)
+		timeout 120 nvme reset "/dev/${ULP_NVME_CTRL##*/}" ;;
 	reset_dev)
 		sg_reset -d "$ULP_SG" ;;
 	reset_host)
@@ -477,6 +516,7 @@ fault_counters()
 	iser) ulp_iser_no_fallback_errors ;;
 	srp) ulp_srp_counters &&
 		[ "${ULP_REG[data_cmds]}" = "${ULP_REG[data_bufs]}" ] ;;
+	nvme) ulp_nvme_no_fallback_errors ;;
 	esac
 }
 
@@ -565,7 +605,7 @@ fault_cleanup()
 }
 
 ktap_print_header
-rxe_require ip rdma python3 timeout sg_reset iscsiadm mount.nfs rpc.nfsd
+rxe_require ip rdma python3 timeout sg_reset iscsiadm mount.nfs rpc.nfsd nvme
 [ "$(id -u)" = 0 ] || { ktap_skip_all "needs root"; exit "$KSFT_SKIP"; }
 ulp_require_configfs
 trap fault_cleanup EXIT
