@@ -348,7 +348,8 @@ fault_portal()
 fault_kmsg_since()
 {
 	dmesg | awk -v m="$1" 'index($0, m) { f = 1 } f' |
-		grep -E 'ulp_faults|srp|SRP|iser|iSER|iscsi|iSCSI|nvme|connection|FAULT_INJECTION|rxe' |
+		grep -E -e 'ulp_faults|srp|SRP|iser|iSER|iscsi|iSCSI|nvme' \
+			-e 'connection|FAULT_INJECTION|rxe' |
 		tail -n 40 | while IFS= read -r l; do ktap_print_msg "dmesg: $l"; done
 }
 

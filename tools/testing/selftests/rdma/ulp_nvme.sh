@@ -17,7 +17,8 @@ ULP_NVME_POLICY=auto	# nvme-rdma reg_policy of the pass
 ULP_NVME_CTRL=
 # what a controller connects with: keep-alive 5 s (the default of
 # fabrics), reconnect every 2 s for up to 2 minutes after a failure
-ULP_NVME_CONNECT_OPTS=${ULP_NVME_CONNECT_OPTS:---keep-alive-tmo=5 --reconnect-delay=2 --ctrl-loss-tmo=120}
+ULP_NVME_CONNECT_DEFAULT="--keep-alive-tmo=5 --reconnect-delay=2 --ctrl-loss-tmo=120"
+ULP_NVME_CONNECT_OPTS=${ULP_NVME_CONNECT_OPTS:-$ULP_NVME_CONNECT_DEFAULT}
 
 # ulp_nvme_target_up: the null_blk disk and nvmet's subsystem and port.
 ulp_nvme_target_up()
