@@ -23,7 +23,7 @@ Tables:
   packet  dir=gather|scatter n=N size=S bytes=B [direct_ns=...]
           sg_gaps_ns=... indirect_ns=... memcpy_ns=...
                                                  rxe's access of one packet
-  ulp     ulp=iser|srp|nfs kernel=base|patched pass=P bs=B qd=Q
+  ulp     ulp=iser|srp|nvme|nfs kernel=base|patched pass=P bs=B qd=Q
           layout=aligned|misaligned|gappy iops=... mbps=... req=... cpu=...
           [xfer=...]                             storage protocol on rxe
 
@@ -63,7 +63,7 @@ TABLES = {
     'packet': (('dir', 'n', 'size', 'bytes'), ('sg_gaps_ns', 'indirect_ns', 'memcpy_ns')),
 }
 MEASURED = ('ceiling', 'walker', 'rxe', 'reg', 'ulp', 'packet')
-ORDER = {'write': 0, 'read': 1, 'send': 2, 'iser': 0, 'srp': 1, 'nfs': 2,
+ORDER = {'write': 0, 'read': 1, 'send': 2, 'iser': 0, 'srp': 1, 'nvme': 2, 'nfs': 3,
          'aligned': 0, 'misaligned': 1, 'gappy': 2, 'base': 0, 'patched': 1, 'stock': 0,
          'auto:on': 1, 'always:on': 2, 'never:on': 3, 'never:off': 4, 'on': 1, 'off': 2,
          'gather': 0, 'scatter': 1}
@@ -425,7 +425,7 @@ def ulp_specs(ulp, bs):
                  (pa + ('aligned',), ba + ('aligned',), 0.98),
                  (pa + ('gappy',), po + ('gappy',), None),
                  (pa + ('gappy',), ba + ('gappy',), None)]
-    elif ulp in ('iser', 'srp'):
+    elif ulp in ('iser', 'srp', 'nvme'):
         # in one boot: auto against never (rxe's offer on, and off: the
         # stock path); across boots: the stock path on both kernels
         po = ('patched', 'never:off')
@@ -454,7 +454,7 @@ def claims(data, judge=True, title='## Claims'):
         v = verdict(r, target, lower) if judge else 'not judged'
         rows.append([name] + ratio_cols(r) + [fmt_target(target, lower), v])
         if target is not None and width(r) is not None:
-            widths['ULP' if name.split()[0] in ('iser', 'srp', 'nfs') else 'in-kernel'].append(width(r))
+            widths['ULP' if name.split()[0] in ('iser', 'srp', 'nvme', 'nfs') else 'in-kernel'].append(width(r))
     for (op, n, size, _), rec in sorted(data['rxe'].items(), key=lambda i: by_order(i[0])):
         if size in RXE_TARGETS:
             r = ratio(cell(rec, 'indirect_mbps'), cell(rec, 'fast_mbps'), ('indirect', 'fast'))

@@ -1,14 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Part of the guest job of 'make bench': bench-ulp.bash iser|srp|nfs KERNEL.
-# iSER (LIO target with iSER on its portal, open-iscsi with -I iser), SRP
-# (ib_srpt, ib_srp add_target with the default login) over a 64 MiB
-# ramdisk, or NFS/RDMA (knfsd exporting tmpfs, a 32 MiB file), each over
-# rxe0.  KERNEL patched: under each reg_policy of the initiator with rxe's
-# indirect and SG_GAPS offer (iSER, SRP), or with the offer and without it
-# (NFS); KERNEL base: the unpatched kernel, pass "stock".  never:off (and
-# NFS off) is the stock path on the patched kernel: the same code as the
-# base's, measured in the same boot as the others.
+# Part of the guest job of 'make bench': bench-ulp.bash iser|srp|nvme|nfs
+# KERNEL.  iSER (LIO target with iSER on its portal, open-iscsi with -I
+# iser), SRP (ib_srpt, ib_srp add_target with the default login) over a
+# 64 MiB ramdisk, NVMe/RDMA (nvmet over a 64 MiB null_blk disk, nvme
+# connect -t rdma), or NFS/RDMA (knfsd exporting tmpfs, a 32 MiB file),
+# each over rxe0.  KERNEL patched: under each reg_policy of the initiator
+# with rxe's indirect and SG_GAPS offer (iSER, SRP, NVMe), or with the
+# offer and without it (NFS); KERNEL base: the unpatched kernel, pass
+# "stock".  never:off (and NFS off) is the stock path on the patched
+# kernel: the same code as the base's, measured in the same boot as the
+# others.
 # O_DIRECT random reads (ulp_io.py bench) of page-aligned buffers, buffers
 # 512 bytes into a page and gappy iovecs (4 KiB each, 512 bytes into its
 # own page), 4 KiB, 64 KiB and 1 MiB at queue depth 1 and 16 (always:
@@ -83,6 +85,7 @@ attach()
 	local p=$1
 
 	ULP_ISER_POLICY=${p%:*} ULP_SRP_POLICY=${p%:*} ULP_MODE=${p#*:}
+	ULP_NVME_POLICY=${p%:*}
 	ulp_rxe_mode "$ULP_MODE" || return 1
 	case $t in
 	nfs) ulp_attach nfs4 || return 1

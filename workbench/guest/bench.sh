@@ -33,6 +33,6 @@ if [ "$kernel" = patched ] && [ "$kunit" != 0 ]; then
 	rdma link delete rxe0
 fi
 # the ULPs, each with its own rxe0, created per pass
-for u in ${WB_BENCH_ULPS-iser srp nfs}; do
+for u in ${WB_BENCH_ULPS-iser srp nvme nfs}; do
 	bash "$WB_REPO/workbench/guest/bench-ulp.bash" "$u" "$kernel"
 done

@@ -14,8 +14,9 @@
  * buffer and through a fallback MR otherwise, still one MR and one keyed
  * SGL descriptor per command, and the queues need no virt_boundary.
  * "always" registers every command through a fallback MR, "never" as
- * Linux 6.12 did.  Protection information (integrity MRs), inline data and
- * the single-segment global rkey path are not changed.  See
+ * Linux 6.12 did.  The admin queue, a namespace with protection
+ * information (whose integrity MRs map pages), inline data and the
+ * single-segment global rkey path are not changed.  See
  * Documentation/infiniband/indirect_mr.rst.
  */
 
@@ -87,26 +88,25 @@ static enum ib_mr_type nvme_rdma_reg_fb_type(struct ib_device *ibdev,
 /**
  * nvme_rdma_reg_plan() - Choose, or check, how a controller registers data
  * @reg: the controller's registration state
+ * @ctrl: the controller, for its messages
  * @ibdev: the device of the queue being created
  * @max_fr_pages: pages of the largest command, as the page-list MRs map it
  *
  * At the first connect, choose: with reg_policy "auto" or "always", on a
- * device that maps any list in one MR and has no protection information
- * offload (IBK_INTEGRITY_HANDOVER, whose integrity MRs take page lists
- * only), each queue gets fallback MRs of @max_fr_pages entries (fewer if
- * the device maps fewer) and the controller no virt_boundary; else Linux
- * 6.12's plan.  At a later connect, a reconnect that may land on another
- * device, the plan stays: the namespaces' queue limits follow it.
+ * device that maps any list in one MR, each I/O queue gets fallback MRs
+ * of @max_fr_pages entries (fewer if the device maps fewer) and the
+ * namespaces no virt_boundary; else Linux 6.12's plan.  At a later
+ * connect, a reconnect that may land on another device, the plan stays,
+ * since the namespaces' queue limits follow it; the device must map any
+ * list in MRs of at least as many entries, of either type.
  *
  * Return: 0, or -EOPNOTSUPP if the controller has fallback MRs and
- * @ibdev cannot allocate them or offloads protection information; the
- * reconnect then fails and is retried.
+ * @ibdev cannot allocate them; the reconnect then fails and is retried.
  */
-int nvme_rdma_reg_plan(struct nvme_rdma_reg *reg, struct ib_device *ibdev,
-		       u32 max_fr_pages)
+int nvme_rdma_reg_plan(struct nvme_rdma_reg *reg, struct nvme_ctrl *ctrl,
+		       struct ib_device *ibdev, u32 max_fr_pages)
 {
 	int policy = READ_ONCE(nvme_rdma_reg_policy);
-	bool pi = ibdev->attrs.kernel_cap_flags & IBK_INTEGRITY_HANDOVER;
 	enum ib_mr_type type;
 	u32 entries;
 
@@ -114,12 +114,18 @@ int nvme_rdma_reg_plan(struct nvme_rdma_reg *reg, struct ib_device *ibdev,
 	if (reg->planned) {
 		if (!reg->has_fb)
 			return 0;
-		if (pi || type != reg->fb_type || entries < reg->fb_entries)
+		if (type == IB_MR_TYPE_MEM_REG || entries < reg->fb_entries) {
+			dev_warn_ratelimited(ctrl->device,
+					     "%s cannot map the %u-entry lists of this controller's plan\n",
+					     dev_name(&ibdev->dev), reg->fb_entries);
 			return -EOPNOTSUPP;
+		}
+		/* no queue has MRs now: the new ones may take the other type */
+		reg->fb_type = type;
 		return 0;
 	}
 	reg->planned = true;
-	if (pi || type == IB_MR_TYPE_MEM_REG || policy == NVME_RDMA_REG_NEVER)
+	if (type == IB_MR_TYPE_MEM_REG || policy == NVME_RDMA_REG_NEVER)
 		return 0;
 	reg->has_fb = true;
 	reg->always = policy == NVME_RDMA_REG_ALWAYS;
@@ -129,15 +135,20 @@ int nvme_rdma_reg_plan(struct nvme_rdma_reg *reg, struct ib_device *ibdev,
 }
 
 /**
- * nvme_rdma_reg_virt_boundary() - The virt_boundary of the controller's queues
+ * nvme_rdma_reg_virt_boundary() - The virt_boundary of a controller's queues
  * @reg: the controller's registration state
+ * @is_admin: of the admin queue, which has no fallback MRs
  *
- * Return: 0 when the queues have fallback MRs, which map any list; else
- * NVME_CTRL_PAGE_SIZE - 1, as for every NVMe controller in Linux 6.12.
+ * Return: 0 for the namespaces when the I/O queues have fallback MRs,
+ * which map any list; else NVME_CTRL_PAGE_SIZE - 1, as for every NVMe
+ * controller in Linux 6.12.  The core keeps that boundary for a
+ * namespace with protection information, whose integrity MRs map
+ * pages.
  */
-unsigned long nvme_rdma_reg_virt_boundary(const struct nvme_rdma_reg *reg)
+unsigned long nvme_rdma_reg_virt_boundary(const struct nvme_rdma_reg *reg,
+					  bool is_admin)
 {
-	return reg->has_fb ? 0 : NVME_CTRL_PAGE_SIZE - 1;
+	return !is_admin && READ_ONCE(reg->has_fb) ? 0 : NVME_CTRL_PAGE_SIZE - 1;
 }
 
 /**
@@ -162,33 +173,44 @@ u32 nvme_rdma_reg_max_segments(const struct nvme_rdma_reg *reg,
  * nvme_rdma_reg_pool_init() - Allocate the fallback MRs of a queue
  * @reg: the controller's registration state
  * @ctrl: the controller, for its messages
- * @qp: the queue's QP, whose PD and MR accounting the pool uses
- * @fb_mrs: the queue's list of fallback MRs, initialized here
+ * @qp: the queue's QP, whose PD and MR accounting the pool uses; its
+ *	pool of page-list MRs is allocated
+ * @fb: the queue's fallback MRs, initialized here
  * @nr: MRs to allocate: one per command the queue holds
- * @may_degrade: no namespace has its queue limits yet
+ * @is_admin: the admin queue, which keeps a virt_boundary and gets none
  *
  * One fallback MR per command, so a command never waits for one.  When
- * they cannot be allocated and @may_degrade, the controller takes Linux
- * 6.12's plan instead of failing the connect: the queue gets no fallback
- * MRs, the namespaces will have a virt_boundary, with one rate-limited
- * message and the counter plan_6_12.  Queues created before keep theirs.
+ * they cannot be allocated during the first connect (@reg->may_degrade),
+ * the controller takes Linux 6.12's plan instead of failing: this queue
+ * and those created after get no fallback MRs and the namespaces will
+ * have a virt_boundary, with one rate-limited message and the counter
+ * plan_6_12.  I/O queues created before keep theirs.
  *
  * Return: 0, or the negative errno of the allocation when the controller
  * keeps its plan (a reconnect, which is then retried).
  */
 int nvme_rdma_reg_pool_init(struct nvme_rdma_reg *reg, struct nvme_ctrl *ctrl,
-			    struct ib_qp *qp, struct list_head *fb_mrs,
-			    int nr, bool may_degrade)
+			    struct ib_qp *qp, struct nvme_rdma_reg_queue *fb,
+			    int nr, bool is_admin)
 {
 	int ret;
 
-	INIT_LIST_HEAD(fb_mrs);
-	if (!reg->has_fb)
+	INIT_LIST_HEAD(&fb->mrs);
+	fb->page_mr = NULL;
+	fb->always = false;
+	if (is_admin || !reg->has_fb)
 		return 0;
-	ret = ib_mr_pool_init(qp, fb_mrs, nr, reg->fb_type, reg->fb_entries, 0);
-	if (!ret || !may_degrade)
+	ret = ib_mr_pool_init(qp, &fb->mrs, nr, reg->fb_type, reg->fb_entries,
+			      0);
+	if (!ret) {
+		fb->page_mr = list_first_entry(&qp->rdma_mrs, struct ib_mr,
+					       qp_entry);
+		fb->always = reg->always;
+		return 0;
+	}
+	if (!reg->may_degrade)
 		return ret;
-	reg->has_fb = false;
+	WRITE_ONCE(reg->has_fb, false);
 	reg->always = false;
 	atomic64_inc(&reg->plan_6_12);
 	dev_warn_ratelimited(ctrl->device,
@@ -198,24 +220,39 @@ int nvme_rdma_reg_pool_init(struct nvme_rdma_reg *reg, struct nvme_ctrl *ctrl,
 }
 
 /**
- * nvme_rdma_reg_use_fb() - Does a command go through a fallback MR?
- * @reg: the controller's registration state
- * @fb_mrs: the queue's fallback MRs (empty if it has none)
- * @mr: the page-list MR the command would use
+ * nvme_rdma_reg_pool_destroy() - Free what nvme_rdma_reg_pool_init() allocated
+ * @qp: the queue's QP
+ * @fb: the queue's fallback MRs
+ */
+void nvme_rdma_reg_pool_destroy(struct ib_qp *qp,
+				struct nvme_rdma_reg_queue *fb)
+{
+	ib_mr_pool_destroy(qp, &fb->mrs);
+	fb->page_mr = NULL;
+}
+
+/**
+ * nvme_rdma_reg_pick() - The pool whose MR registers a command's buffer
+ * @qp: the queue's QP, whose rdma_mrs are the page-list MRs
+ * @fb: the queue's fallback MRs
  * @sgl: the command's DMA-mapped scatterlist
  * @count: its number of elements
  *
- * Return: true with reg_policy "always", or when a page list cannot map
- * the whole list (ib_sg_pages_fit(), which registers nothing); false
- * when the queue has no fallback MRs.
+ * The page-list MRs when a page list maps the whole list
+ * (ib_sg_pages_fit(), which registers nothing) or the queue has no
+ * fallback MRs; the fallback MRs otherwise, and for every command under
+ * reg_policy "always".
+ *
+ * Return: the pool to take the command's MR from.
  */
-bool nvme_rdma_reg_use_fb(const struct nvme_rdma_reg *reg,
-			  const struct list_head *fb_mrs, struct ib_mr *mr,
-			  struct scatterlist *sgl, int count)
+struct list_head *nvme_rdma_reg_pick(struct ib_qp *qp,
+				     struct nvme_rdma_reg_queue *fb,
+				     struct scatterlist *sgl, int count)
 {
-	if (list_empty(fb_mrs))
-		return false;
-	return reg->always || !ib_sg_pages_fit(mr, sgl, count, 0, SZ_4K);
+	if (fb->page_mr &&
+	    (fb->always || !ib_sg_pages_fit(fb->page_mr, sgl, count, 0, SZ_4K)))
+		return &fb->mrs;
+	return &qp->rdma_mrs;
 }
 
 /**

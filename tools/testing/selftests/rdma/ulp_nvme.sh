@@ -102,7 +102,12 @@ ulp_nvme_attach()
 
 	ulp_nvme_target_up || { ktap_print_msg "nvmet set-up failed"; return 1; }
 	modprobe nvme-rdma || return 1
-	echo "$ULP_NVME_POLICY" > "$ULP_NVME_PARAM" || return 1
+	if [ -e "$ULP_NVME_PARAM" ]; then
+		echo "$ULP_NVME_POLICY" > "$ULP_NVME_PARAM" || return 1
+	elif [ "$ULP_NVME_POLICY" != stock ]; then
+		ktap_print_msg "nvme_rdma has no reg_policy (an unpatched kernel)"
+		return 1
+	fi
 	# shellcheck disable=SC2086 # options: split on purpose
 	timeout 120 nvme connect -t rdma -a "$RXE_ADDR" -s "$ULP_NVME_PORT" \
 		-n "$ULP_NVME_NQN" $ULP_NVME_CONNECT_OPTS >/dev/null ||
@@ -195,21 +200,29 @@ ulp_nvme_path()
 	ulp_nvme_mrs
 }
 
-# ulp_nvme_mrs: nvme-rdma's MRs on RXE_DEV: as many fallback MRs as
-# page-list MRs (one of each per command of each queue) with a plan that
-# maps any list, indirect with rxe's offer on and SG_GAPS on an
-# SG_GAPS-only device; page-list MRs only with Linux 6.12's plan.
+# ulp_nvme_mrs: nvme-rdma's MRs on RXE_DEV: with a plan that maps any
+# list, a fallback MR next to each page-list MR of the I/O queues, so the
+# page-list MRs are the fallback MRs and the admin queue's 32
+# (NVME_AQ_DEPTH), which has none: indirect with rxe's offer on, SG_GAPS
+# on an SG_GAPS-only device; page-list MRs only with Linux 6.12's plan.
 ulp_nvme_mrs()
 {
+	local fb
+
 	ulp_mr_count nvme_rdma || return 1
 	[ "$ULP_MR_ALL" -gt 0 ] || return 1
 	if ! ulp_nvme_gaps; then
 		[ "$ULP_MR_IND" = 0 ] && [ "$ULP_MR_GAPS" = 0 ]
-	elif [ "$ULP_MODE" = on ]; then
-		[ "$ULP_MR_GAPS" = 0 ] && [ $((2 * ULP_MR_IND)) = "$ULP_MR_ALL" ]
-	else
-		[ "$ULP_MR_IND" = 0 ] && [ $((2 * ULP_MR_GAPS)) = "$ULP_MR_ALL" ]
+		return
 	fi
+	if [ "$ULP_MODE" = on ]; then
+		fb=$ULP_MR_IND
+		[ "$ULP_MR_GAPS" = 0 ] || return 1
+	else
+		fb=$ULP_MR_GAPS
+		[ "$ULP_MR_IND" = 0 ] || return 1
+	fi
+	[ "$fb" -gt 0 ] && [ $((2 * fb + 32)) = "$ULP_MR_ALL" ]
 }
 
 # ulp_nvme_io aligned|gappy N CMD...: run CMD (its data checked), then the
