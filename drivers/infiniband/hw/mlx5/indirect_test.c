@@ -13,7 +13,9 @@
  * a UMR is an mkc), and follows the UMR's translation: inline after the
  * mkey segment, or through the descriptor pointer.  A device that uses
  * virtual DMA (INFINIBAND_VIRT_DMA: no dma_device) has DMA addresses that
- * are kernel addresses, so the pointer can be followed.
+ * are kernel addresses, so the pointer can be followed; for an indirect
+ * MR it leads to the device's copy of the KLM array, updated only by the
+ * driver's syncs of it (mlx5_ib_sync_descs(), replaced by the test).
  *
  * mlx5_ib_indirect_klm: the KLMs, laid end to end from the mkey's start
  * address, must translate every access into the same (key, address,
@@ -68,6 +70,26 @@ MODULE_PARM_DESC(klm_lists, "random lists of the KLM conformance case");
 #define T_RND_MAX_ENTRY		1500
 #define T_RND_MEM		(3 * 4096)
 
+/*
+ * What the device can read of an indirect MR's KLM array: the bytes it
+ * held at the last sync for the device.  mlx5_ib_sync_descs() is replaced
+ * by t_sync_descs(), which copies the array here when the driver hands it
+ * to the device, so a UMR that points at the array is decoded from what
+ * a device behind a bouncing swiotlb or a non-coherent bus would read.
+ */
+#define T_VIEWS		4
+
+struct t_view {
+	struct mlx5_ib_mr	*mr;
+	u8			*bytes;
+	size_t			size;
+	bool			cpu_owns;
+	u32			for_cpu;
+	u32			for_device;
+};
+
+struct t_fw;
+
 struct t_env {
 	struct kunit		*test;
 	struct mlx5_ib_dev	*dev;
@@ -80,6 +102,9 @@ struct t_env {
 	__be32			*dbr;
 	u64			*bf;
 	u64			vectors;
+	struct t_view		views[T_VIEWS];
+	u32			nviews;
+	struct t_fw		*fw;
 };
 
 /* The WQE of a REG_MR, decoded as the device reads it. */
@@ -243,6 +268,69 @@ static int t_query_device(struct t_env *e, struct ib_device_attr *attr)
 	return 0;
 }
 
+/*
+ * The device's copy of @mr's KLM array, made when first seen: what the
+ * DMA mapping of the array at allocation gave the device.
+ */
+static struct t_view *t_view_of(struct t_env *e, struct mlx5_ib_mr *mr)
+{
+	struct t_view *v;
+	u32 i;
+
+	for (i = 0; i < e->nviews; i++)
+		if (e->views[i].mr == mr)
+			return &e->views[i];
+	KUNIT_ASSERT_LT(e->test, e->nviews, T_VIEWS);
+	v = &e->views[e->nviews++];
+	v->mr = mr;
+	v->size = mr->desc_size * mr->max_descs;
+	v->bytes = t_kvzalloc(e->test, v->size);
+	memcpy(v->bytes, mr->descs, v->size);
+	return v;
+}
+
+/* The view that holds the DMA address @addr, or NULL */
+static struct t_view *t_view_at(struct t_env *e, u64 addr)
+{
+	u32 i;
+
+	for (i = 0; i < e->nviews; i++) {
+		struct t_view *v = &e->views[i];
+
+		if (addr >= v->mr->desc_map &&
+		    addr - v->mr->desc_map < v->size)
+			return v;
+	}
+	return NULL;
+}
+
+/*
+ * mlx5_ib_sync_descs() as a device sees it: syncs come in pairs, the
+ * CPU's first, and the CPU writes the array only between them; the sync
+ * for the device makes what the CPU wrote visible.
+ */
+static void t_sync_descs(struct mlx5_ib_mr *mr, bool for_device)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct t_env *e = test->priv;
+	struct t_view *v = t_view_of(e, mr);
+
+	if (!for_device) {
+		KUNIT_EXPECT_FALSE_MSG(test, v->cpu_owns,
+				       "two syncs for the CPU in a row");
+		KUNIT_EXPECT_MEMEQ_MSG(test, mr->descs, v->bytes, v->size,
+				       "KLMs written while the device owned them");
+		v->cpu_owns = true;
+		v->for_cpu++;
+		return;
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, v->cpu_owns,
+			      "a sync for the device without one for the CPU");
+	memcpy(v->bytes, mr->descs, v->size);
+	v->cpu_owns = false;
+	v->for_device++;
+}
+
 static struct t_env *t_env_new(struct kunit *test)
 {
 	struct t_env *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
@@ -253,6 +341,8 @@ static struct t_env *t_env_new(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, e);
 	e->test = test;
+	test->priv = e;
+	kunit_activate_static_stub(test, mlx5_ib_sync_descs, t_sync_descs);
 	e->dev = t_kvzalloc(test, sizeof(*e->dev));
 	e->dev->mdev = t_kvzalloc(test, sizeof(*e->dev->mdev));
 	t_hca_new(e);
@@ -327,6 +417,9 @@ static struct mlx5_ib_mr *t_mr(struct t_env *e, enum ib_mr_type type,
 	mr->mmkey.key = T_MKEY;
 	mr->ibmr.lkey = T_MKEY;
 	mr->ibmr.rkey = T_MKEY;
+	/* what the device reads of its KLMs is followed from here on */
+	if (type == IB_MR_TYPE_INDIRECT)
+		t_view_of(e, mr);
 	return mr;
 }
 
@@ -376,6 +469,7 @@ static void t_decode_at(struct t_env *e, void *wqe, size_t size,
 	struct mlx5_wqe_ctrl_seg *ctrl = wqe;
 	struct mlx5_wqe_umr_ctrl_seg *umr = (void *)(ctrl + 1);
 	void *mkc = umr + 1;
+	struct t_view *view;
 	u32 v;
 
 	memset(u, 0, sizeof(*u));
@@ -424,7 +518,19 @@ static void t_decode_at(struct t_env *e, void *wqe, size_t size,
 		u->ptr = be64_to_cpu(d->addr);
 		u->ptr_bytes = be32_to_cpu(d->byte_count);
 		u->ptr_lkey = be32_to_cpu(d->lkey);
-		u->klm = (const struct mlx5_klm *)(uintptr_t)u->ptr;
+		view = t_view_at(e, u->ptr);
+		if (!view) {
+			/* other MR types: their arrays as the CPU left them */
+			u->klm = (const struct mlx5_klm *)(uintptr_t)u->ptr;
+			return;
+		}
+		/* an indirect MR's: what was last synced for the device */
+		KUNIT_ASSERT_LE(test, u->ptr - view->mr->desc_map +
+				u->ptr_bytes, (u64)view->size);
+		KUNIT_ASSERT_LE(test, (u64)u->nklm * sizeof(*u->klm),
+				(u64)u->ptr_bytes);
+		u->klm = (const void *)(view->bytes +
+					(u->ptr - view->mr->desc_map));
 	}
 }
 
@@ -944,12 +1050,85 @@ static void klm_failed_map_keeps_list(struct kunit *test)
 	KUNIT_EXPECT_MEMEQ(test, u.klm, snap, 4 * sizeof(struct mlx5_klm));
 }
 
+/*
+ * Every write of an indirect MR's KLMs is bracketed by a sync for the CPU
+ * and one for the device (mlx5_ib_sync_descs(), here t_sync_descs()), so
+ * that a UMR pointing at the array reads the list just staged: after
+ * ib_map_mr_sge(), after ib_map_mr_sg(), and after an ib_map_mr_sg()
+ * that fails (the list before it).  A list the core refuses and a REG_MR
+ * sync nothing.
+ */
+static void klm_synced_for_device(struct kunit *test)
+{
+	const u32 n = 64;	/* more KLMs than a WQE holds inline */
+	struct t_env *e = t_env_new(test);
+	struct mlx5_ib_mr *mr = t_mr(e, IB_MR_TYPE_INDIRECT, n);
+	struct t_view *v = t_view_of(e, mr);
+	size_t bytes = n * sizeof(struct mlx5_klm);
+	struct ib_sge *sge = t_kvzalloc(test, n * sizeof(*sge));
+	struct mlx5_klm *klms = t_kvzalloc(test, bytes);
+	struct ib_sge bad = { T_DMA_BASE, 0, T_DMA_LKEY };
+	struct scatterlist sg[3];
+	unsigned int off;
+	struct t_umr u;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		sge[i].addr = T_DMA_BASE + i * 4096 + i;
+		sge[i].length = 100 + i;
+		sge[i].lkey = i % 3 ? T_DMA_LKEY : T_FAST_LKEY;
+	}
+	mlx5_ib_klms_from_sge(klms, sge, n);
+	/* until a list is mapped the device sees what allocation mapped */
+	KUNIT_EXPECT_EQ(test, v->for_cpu + v->for_device, 0);
+
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(&mr->ibmr, sge, n, 0x10000), n);
+	KUNIT_EXPECT_EQ(test, v->for_cpu, 1);
+	KUNIT_EXPECT_EQ(test, v->for_device, 1);
+	KUNIT_EXPECT_MEMEQ(test, v->bytes, klms, bytes);
+
+	KUNIT_ASSERT_EQ(test, t_reg(e, mr, mr->ibmr.rkey, 0), 0);
+	KUNIT_EXPECT_EQ(test, v->for_cpu + v->for_device, 2);
+	t_decode(e, &u);
+	KUNIT_ASSERT_FALSE(test, u.inl);
+	KUNIT_EXPECT_EQ(test, u.ptr, mr->desc_map);
+	KUNIT_EXPECT_EQ(test, u.nklm, n);
+	KUNIT_EXPECT_MEMEQ(test, u.klm, klms, bytes);
+
+	/* refused by the core before the driver sees it: nothing synced */
+	KUNIT_EXPECT_EQ(test, ib_map_mr_sge(&mr->ibmr, &bad, 1, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, v->for_cpu + v->for_device, 2);
+
+	/* a scatterlist: one KLM per element under the PD's DMA lkey */
+	sg_init_table(sg, 3);
+	for (i = 0; i < 3; i++) {
+		sg_dma_address(&sg[i]) = T_DMA_BASE + 8192 * i + 7;
+		sg_dma_len(&sg[i]) = 1000 + i;
+		mlx5_ib_set_klm(&klms[i], T_DMA_BASE + 8192 * i + 7, 1000 + i,
+				T_DMA_LKEY);
+	}
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sg(&mr->ibmr, sg, 3, NULL, PAGE_SIZE),
+			3);
+	KUNIT_EXPECT_EQ(test, v->for_cpu, 2);
+	KUNIT_EXPECT_EQ(test, v->for_device, 2);
+	KUNIT_EXPECT_MEMEQ(test, v->bytes, klms, 3 * sizeof(*klms));
+
+	/* a failed map: the syncs still pair, the device keeps that list */
+	off = 2000;	/* not inside the first element */
+	KUNIT_EXPECT_EQ(test, ib_map_mr_sg(&mr->ibmr, sg, 3, &off, PAGE_SIZE),
+			-EINVAL);
+	KUNIT_EXPECT_FALSE(test, v->cpu_owns);
+	KUNIT_EXPECT_EQ(test, v->for_device, v->for_cpu);
+	KUNIT_EXPECT_MEMEQ(test, v->bytes, klms, 3 * sizeof(*klms));
+}
+
 static struct kunit_case mlx5_ib_indirect_klm_cases[] = {
 	KUNIT_CASE(klm_random_stress),
 	KUNIT_CASE(klm_random_long),
 	KUNIT_CASE_PARAM(klm_edges, t_edge_gen_params),
 	KUNIT_CASE(klm_scatterlist),
 	KUNIT_CASE(klm_failed_map_keeps_list),
+	KUNIT_CASE(klm_synced_for_device),
 	{}
 };
 
@@ -1612,9 +1791,9 @@ static void caps_advertised(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, !!(attr.kernel_cap_flags & IBK_INDIRECT_REG),
 			p->indirect);
 	KUNIT_EXPECT_EQ(test, attr.max_indirect_reg_list_len, p->max_len);
-	/* the longest list fits one UMR's 16-bit octoword count */
-	KUNIT_EXPECT_LE(test, mlx5r_umr_get_xlt_octo(16ULL * p->max_len),
-			(u64)U16_MAX);
+	/* the longest list advertised fits one UMR's 16-bit octoword count */
+	KUNIT_EXPECT_LE(test, mlx5r_umr_get_xlt_octo(16ULL *
+			attr.max_indirect_reg_list_len), (u64)U16_MAX);
 	/* what indirect registration builds on, as 6.12 advertises it */
 	KUNIT_EXPECT_EQ(test, !!(attr.kernel_cap_flags & IBK_SG_GAPS_REG),
 			p->imaicl);
@@ -1640,7 +1819,7 @@ static int t_fw_cmd_exec(struct mlx5_core_dev *dev, void *in, int in_size,
 			 void *out, int out_size)
 {
 	struct kunit *test = kunit_get_current_test();
-	struct t_fw *fw = test->priv;
+	struct t_fw *fw = ((struct t_env *)test->priv)->fw;
 
 	/* every command input begins with its opcode */
 	switch (MLX5_GET(create_mkey_in, in, opcode)) {
@@ -1687,7 +1866,7 @@ static void alloc_mr_creates_klm_mkey(struct kunit *test)
 	u32 key;
 
 	KUNIT_ASSERT_NOT_NULL(test, fw);
-	test->priv = fw;
+	e->fw = fw;
 	MLX5_SET(cmd_hca_cap, e->cap->cur, relaxed_ordering_write, 1);
 	kunit_activate_static_stub(test, mlx5_cmd_exec, t_fw_cmd_exec);
 
