@@ -1205,8 +1205,8 @@ static void wqe_fields(struct kunit *test)
 			e->qp->sq.cur_post);
 
 	/* UMR control: translation size, mask, inline or not */
+	/* within the mkey: alloc_mr_creates_klm_mkey, on the real mkey */
 	KUNIT_EXPECT_EQ(test, u.xlt_octowords, octo);
-	KUNIT_EXPECT_LE(test, u.xlt_octowords, t_mkey_octowords(mr));
 	KUNIT_EXPECT_EQ(test, !!(u.flags & MLX5_UMR_INLINE), p->nents <= 4);
 	KUNIT_EXPECT_TRUE(test, u.flags & MLX5_UMR_CHECK_NOT_FREE);
 	mask = MLX5_MKEY_MASK_LEN | MLX5_MKEY_MASK_PAGE_SIZE |
@@ -1232,7 +1232,6 @@ static void wqe_fields(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, u.start, p->iova);
 	KUNIT_EXPECT_EQ(test, u.len, total);
 	KUNIT_EXPECT_EQ(test, u.xlt_size, octo);
-	KUNIT_EXPECT_LE(test, u.xlt_size, t_mkey_octowords(mr));
 	KUNIT_EXPECT_EQ(test, u.log_page_size, 0);
 
 	/* the translation: one KLM per entry, in order */
@@ -1859,14 +1858,20 @@ static void alloc_mr_creates_klm_mkey(struct kunit *test)
 		{ T_FAST_BASE + 2, 20, T_FAST_LKEY },
 		{ T_DMA_BASE + 4097, 30, T_DMA_LKEY },
 	};
+	struct ib_sge full[6];
 	struct mlx5_ib_mr *mr;
 	struct ib_mr *ibmr;
 	struct t_umr u;
 	void *mkc;
-	u32 key;
+	u32 key, i;
 
 	KUNIT_ASSERT_NOT_NULL(test, fw);
 	e->fw = fw;
+	for (i = 0; i < ARRAY_SIZE(full); i++) {
+		full[i].addr = T_DMA_BASE + 4096 * i + 3;
+		full[i].length = 64;
+		full[i].lkey = T_DMA_LKEY;
+	}
 	MLX5_SET(cmd_hca_cap, e->cap->cur, relaxed_ordering_write, 1);
 	kunit_activate_static_stub(test, mlx5_cmd_exec, t_fw_cmd_exec);
 
@@ -1917,6 +1922,19 @@ static void alloc_mr_creates_klm_mkey(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, be32_to_cpu(u.klm[1].key), T_FAST_LKEY);
 	KUNIT_EXPECT_EQ(test, be64_to_cpu(u.klm[1].va), T_FAST_BASE + 2);
 	KUNIT_EXPECT_EQ(test, be32_to_cpu(u.klm[1].bcount), 20);
+
+	/* the longest list it takes: the UMR stays within the mkey created */
+	KUNIT_ASSERT_EQ(test, ib_map_mr_sge(ibmr, full, 6, 0x9000), 6);
+	KUNIT_ASSERT_EQ(test, t_reg(e, mr, key, IB_ACCESS_REMOTE_READ), 0);
+	t_decode(e, &u);
+	KUNIT_EXPECT_FALSE(test, u.inl);
+	KUNIT_EXPECT_EQ(test, u.len, 6 * 64);
+	KUNIT_EXPECT_GE(test, u.xlt_octowords, 6);
+	KUNIT_EXPECT_LE(test, u.xlt_octowords,
+			MLX5_GET(mkc, mkc, translations_octword_size));
+	KUNIT_EXPECT_LE(test, u.xlt_size,
+			MLX5_GET(mkc, mkc, translations_octword_size));
+	KUNIT_EXPECT_LE(test, u.ptr_bytes, mr->max_descs * mr->desc_size);
 
 	KUNIT_EXPECT_EQ(test, ibdev->ops.dereg_mr(ibmr, NULL), 0);
 	KUNIT_EXPECT_EQ(test, fw->destroys, 1);
