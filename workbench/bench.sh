@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make bench [QUICK=1]: build the patched and the unpatched base kernel,
-# boot the base, the patched kernel and the base again with the guest's
-# clock counting instructions (WB_CLOCK=icount: the host's load does not
-# move the figures), then the patched kernel once more on the wall clock
-# (its ULP figures only, a second table without verdicts), and write what
+# boot the patched kernel and the base (twice) with the guest's clock
+# counting instructions (WB_CLOCK=icount: the host's load does not move
+# the figures, so these guests run side by side), then the patched kernel
+# once more on the wall clock, alone (QUICK=1's ULP cells only, a second
+# table without verdicts), and write what
 # they measured, side by side in one run, to build/bench/: data.txt (the
 # "benchdata" records), results.md (tables, ratios with their intervals,
 # verdicts) and the plots (*.png), made by benchreport.py.  Absolute
@@ -12,6 +13,7 @@
 # cells, one boot of the base, no wall-clock boot.
 #   WB_BENCH_CLOCK=wall   every boot on the wall clock (as before icount)
 #   WB_BENCH_WALL=0       no wall-clock boot
+#   WB_BENCH_JOBS=N       instruction-timed guests at once (default nproc)
 #   WB_BENCH_REPS, WB_BENCH_ROUNDS: runs per visit of a ULP cell, rounds
 #                         of visits (default 2 and 3, QUICK=1 3 and 2:
 #                         6 runs a boot)
@@ -49,51 +51,92 @@ machine()
 }
 
 rc=0
-# base KERNEL OUTDIR: the unpatched base, the ULPs only (it has no *_bench
-# suite, so no KUnit runs).  Its one pass needs no rounds: as many runs
-# in one visit.
-base()
+# The boots.  Under instruction counting a guest's figures do not depend
+# on the host's load, so the instruction-timed guests run WB_BENCH_JOBS at
+# a time (default: one per host CPU; each is single-threaded TCG), and the
+# work is cut into guests of a few minutes each so that they share the
+# CPUs evenly: the patched kernel's in-kernel benchmarks, then each of
+# its ULPs with all of that ULP's passes (the ratios between passes are
+# taken within a boot).  The unpatched base runs the ULPs only (it has no
+# *_bench suite), in two guests: its one pass needs no rounds, so as many
+# runs in one visit.  It boots twice (QUICK=1: once), so that what
+# differs between boots shows in the intervals of the kernel-to-kernel
+# ratios.  The wall-clock boot runs alone, after them.
+jobs_max=${WB_BENCH_JOBS:-$(nproc)}
+[ "$clock" = wall ] && jobs_max=1
+ulps=${WB_BENCH_ULPS-nvme nfs iser srp}
+groups=("iser srp" "nvme nfs")
+[ -n "${WB_BENCH_ULPS+set}" ] && groups=("$ulps" "")
+running=0
+# guest NAME KERNEL ULPS KUNIT [CLOCK]: one boot into build/bench/NAME
+guest()
 {
-	local reps=$((WB_BENCH_REPS * WB_BENCH_ROUNDS))
+	local name=$1 kernel=$2 ulps=$3 kunit=$4 gclock=${5:-$clock}
+	local obj=$repo/build/obj mod=$repo/build/modroot cmd=kunit.enable=0
+	local reps=$WB_BENCH_REPS rounds=$WB_BENCH_ROUNDS smp=$WB_SMP gquick=$quick
 
-	WB_OBJ=$repo/build/obj-base WB_MODROOT=$repo/build/modroot-base \
-		WB_CLOCK=$clock WB_BENCH_ROUNDS=1 WB_BENCH_REPS=$reps \
-		WB_BENCH_KERNEL=base WB_BENCH_QUICK=$quick WB_KUNIT_FILTER= \
-		WB_CMDLINE="kunit.filter_glob=*_bench" \
-		"$here/vm.sh" bench "$1" "${WB_TIMEOUT:-1800}"
+	# the base: one visit of the pass's runs, split over its two boots
+	if [ "$kernel" = base ]; then
+		obj=$repo/build/obj-base mod=$repo/build/modroot-base
+		reps=$((reps * rounds)) rounds=1
+		[ "$quick" = 1 ] || reps=$(((reps + 1) / 2))
+	fi
+	[ "$kunit" = 0 ] || cmd="kunit.filter_glob=*_bench"
+	# the wall-clock table: two vCPUs, QUICK=1's cells, one round
+	[ "$gclock" = wall ] && [ "$clock" != wall ] &&
+		smp=2 gquick=1 reps=3 rounds=1
+	WB_OBJ=$obj WB_MODROOT=$mod WB_CLOCK=$gclock WB_SMP=$smp \
+		WB_BENCH_ROUNDS=$rounds WB_BENCH_REPS=$reps \
+		WB_BENCH_KERNEL=$kernel WB_BENCH_QUICK=$gquick \
+		WB_BENCH_ULPS="$ulps" WB_BENCH_KUNIT=$kunit WB_KUNIT_FILTER= \
+		WB_CMDLINE="$cmd" \
+		"$here/vm.sh" bench "$out/$name" "${WB_TIMEOUT:-2400}" \
+		> "$out/$name.vm.log" 2>&1
+	local r=$?
+	echo "bench: $name: $(tail -n 1 "$out/$name.vm.log")"
+	return $r
 }
-# The base boots before and after the patched kernel (QUICK=1: before
-# only): the report pools its two boots, so that what differs between
-# boots shows in the intervals of the kernel-to-kernel ratios.
-base "$out/base1" || rc=1
-# the patched kernel: the benchmark suites, then the ULPs
-WB_CLOCK=$clock WB_BENCH_KERNEL=patched WB_BENCH_QUICK=$quick WB_KUNIT_FILTER= \
-	WB_CMDLINE="kunit.filter_glob=*_bench" \
-	"$here/vm.sh" bench "$out/patched" "${WB_TIMEOUT:-1800}" || rc=1
-# QUICK=1: one boot of the base, no wall-clock boot
-[ "$quick" = 1 ] || base "$out/base2" || rc=1
+# start CMD...: run CMD in the background, at most jobs_max at once
+start()
+{
+	if [ "$running" -ge "$jobs_max" ]; then
+		wait -n || rc=1
+		running=$((running - 1))
+	fi
+	"$@" &
+	running=$((running + 1))
+}
+start guest patched-kunit patched "" 1
+for u in $ulps; do
+	start guest "patched-$u" patched "$u" 0
+done
+for b in 1 2; do
+	[ "$b" = 2 ] && [ "$quick" = 1 ] && break
+	[ -n "${groups[0]}" ] && start guest "base$b-a" base "${groups[0]}" 0
+	[ -n "${groups[1]}" ] && start guest "base$b-b" base "${groups[1]}" 0
+done
+while [ "$running" -gt 0 ]; do
+	wait -n || rc=1
+	running=$((running - 1))
+done
 # the wall-clock table: the patched kernel's ULP passes, no KUnit at all
 wall=${WB_BENCH_WALL:-1}
 [ "$clock" = wall ] || [ "$quick" = 1 ] && wall=0
-if [ "$wall" = 1 ]; then
-	WB_CLOCK=wall WB_SMP=2 WB_BENCH_KERNEL=patched WB_BENCH_QUICK=$quick \
-		WB_BENCH_KUNIT=0 WB_KUNIT_FILTER= WB_CMDLINE="kunit.enable=0" \
-		"$here/vm.sh" bench "$out/wall" "${WB_TIMEOUT:-1800}" || rc=1
-fi
+[ "$wall" = 1 ] && { guest wall patched "$ulps" 0 wall || rc=1; }
 {
 	machine base "$clock" "$WB_SMP"
-	cat "$out/base1/bench.log" 2>/dev/null
+	cat "$out"/base1-?/bench.log 2>/dev/null
 	machine patched "$clock" "$WB_SMP"
-	cat "$out/patched/bench.log" 2>/dev/null
+	cat "$out"/patched-*/bench.log 2>/dev/null
 	machine base "$clock" "$WB_SMP"
-	cat "$out/base2/bench.log" 2>/dev/null
+	cat "$out"/base2-?/bench.log 2>/dev/null
 	if [ "$wall" = 1 ]; then
 		machine patched wall 2
 		cat "$out/wall/bench.log" 2>/dev/null
 	fi
 } | grep -o 'benchdata .*' > "$out/data.txt"
-if grep -qE "^[[:space:]]*not ok" "$out/patched/bench.log" 2>/dev/null; then
-	echo "bench: a benchmark suite failed; see build/bench/patched/bench.log"
+if grep -qE "^[[:space:]]*not ok" "$out/patched-kunit/bench.log" 2>/dev/null; then
+	echo "bench: a benchmark suite failed; see build/bench/patched-kunit/bench.log"
 	rc=1
 fi
 python3 "$here/benchreport.py" "$out/data.txt" "$out" > /dev/null || rc=1

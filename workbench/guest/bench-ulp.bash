@@ -13,8 +13,9 @@
 # others.
 # O_DIRECT random reads (ulp_io.py bench) of page-aligned buffers, buffers
 # 512 bytes into a page and gappy iovecs (4 KiB each, 512 bytes into its
-# own page), 4 KiB, 64 KiB and 1 MiB at queue depth 1 and 16 (always:
-# 64 KiB only; WB_BENCH_QUICK=1: 64 KiB at 16), WB_BENCH_REPS runs of
+# own page), 4 KiB at queue depth 1 and 16, 64 KiB and 1 MiB at 16
+# (WB_BENCH_ULP_CELLS; WB_BENCH_QUICK=1: 64 KiB at 16; layouts() says
+# which layouts each pass measures), WB_BENCH_REPS runs of
 # WB_BENCH_SECONDS each per visit.  The passes are visited in
 # WB_BENCH_ROUNDS rounds (A B A B ..., not A A B B), so that what drifts
 # during a boot falls on every pass alike; the report pools a cell's
@@ -39,10 +40,31 @@ patched:*:1) passes="auto:on never:off" ;;
 *) passes="auto:on always:on never:on never:off" ;;
 esac
 passes=${WB_BENCH_ULP_PASSES:-$passes}
-sizes=4096\ 65536\ 1048576 depths=1\ 16
-[ "$quick" = 1 ] && sizes=65536 depths=16
-sizes=${WB_BENCH_ULP_SIZES:-$sizes}
-depths=${WB_BENCH_ULP_QD:-$depths}
+# the (size, queue depth) cells: small I/O at depth 1 and 16, larger at 16
+cells="4096:1 4096:16 65536:16 1048576:16"
+[ "$quick" = 1 ] && cells=65536:16
+cells=${WB_BENCH_ULP_CELLS:-$cells}
+
+# layouts PASS BS QD: the layouts measured in one cell of a pass, those
+# its claims compare: auto and the stock path of the same boot all three;
+# never with rxe's offer (against auto) aligned; always (what taking an
+# indirect MR for every I/O costs) 64 KiB at 16 only; the base and NFS
+# aligned and gappy.  QUICK=1: no misaligned.  A gappy I/O is 4 KiB
+# pieces, so none of 4 KiB.
+layouts()
+{
+	local l
+
+	case $kernel:$t:$1 in
+	base:* | *:nfs:*) l="aligned gappy" ;;
+	*:never:on) l=aligned ;;
+	*:always:on) [ "$2:$3" = 65536:16 ] && l="aligned gappy" ;;
+	*) l="aligned misaligned gappy" ;;
+	esac
+	[ "$quick" = 1 ] && l=${l/misaligned /}
+	[ "$2" -le 4096 ] && l=${l/ gappy/}
+	echo "${l:-}"
+}
 
 # bench_srp_xfer: "data_cmds data_bufs" at the target, or nothing (base)
 bench_srp_xfer()
@@ -103,7 +125,14 @@ visits=
 for _ in $(seq "$rounds"); do
 	visits+=" $passes"
 done
+# where the guest's time goes (under icount, its instructions): a comment
+# of bench.log, not a record
+phase()
+{
+	echo "# phase $1 ulp=$t pass=${2:-} uptime=$(cut -d' ' -f1 /proc/uptime)"
+}
 for p in $visits; do
+	phase attach "$p"
 	if ! attach "$p"; then
 		echo "benchdata ulp ulp=$t kernel=$kernel pass=$p why=could not attach (see the guest log)"
 		ulp_detach
@@ -111,20 +140,18 @@ for p in $visits; do
 	fi
 	path=/dev/$ULP_BLK
 	[ "$t" = nfs ] && path=$ULP_MNT/bench
-	psizes=$sizes
-	# always differs from auto only where auto takes a page list: one size
-	[ "$p" = always:on ] && [ -z "${WB_BENCH_ULP_SIZES:-}" ] && psizes=65536
-	for bs in $psizes; do
-		for qd in $depths; do
-			for layout in aligned misaligned gappy; do
-				[ "$layout" = gappy ] && [ "$bs" -le 4096 ] && continue
-				cell "$p" "$bs" "$qd" "$layout" "$path"
-			done
+	phase cells "$p"
+	for c in $cells; do
+		bs=${c%:*} qd=${c#*:}
+		for layout in $(layouts "$p" "$bs" "$qd"); do
+			cell "$p" "$bs" "$qd" "$layout" "$path"
 		done
 	done
+	phase detach "$p"
 	[ "$t" = nfs ] && rm -f "$ULP_SERVER_DIR/bench"
 	ulp_detach
 done
+phase done
 ulp_cleanup
 trap - EXIT
 exit 0

@@ -20,6 +20,7 @@ kunit=${WB_BENCH_KUNIT:-1}
 if [ "$kernel" = patched ] && [ "$kunit" != 0 ]; then
 	reps=9 max=$((64 << 20))
 	[ "$quick" = 1 ] && reps=5 max=$((4 << 20))
+	echo "# phase kunit uptime=$(cut -d' ' -f1 /proc/uptime)"
 	wb_rxe_up
 	printf %s "*_bench" > /sys/module/kunit/parameters/filter_glob
 	[ "$kunit" = rxe ] ||
@@ -32,6 +33,7 @@ if [ "$kernel" = patched ] && [ "$kunit" != 0 ]; then
 	modprobe -r indirect_mr_loopback_test rxe_indirect_test
 	rdma link delete rxe0
 fi
+echo "# phase ulps uptime=$(cut -d' ' -f1 /proc/uptime)"
 # the ULPs, each with its own rxe0, created per pass
 for u in ${WB_BENCH_ULPS-iser srp nvme nfs}; do
 	bash "$WB_REPO/workbench/guest/bench-ulp.bash" "$u" "$kernel"
