@@ -10,6 +10,10 @@ repo=$(cd "$here/.." && pwd)
 . "$here/files.sh"
 src=$repo/build/linux
 stamp=$repo/build/.patches-applied
+# one at a time: CI's series check runs beside make check's build
+mkdir -p "$repo/build"
+exec 9> "$repo/build/.tree.lock"
+flock 9
 git_wb() { git -C "$src" -c user.name=workbench -c user.email=workbench@localhost \
 	-c core.autocrlf=false "$@"; }
 

@@ -80,29 +80,35 @@ void mlx5_ib_indirect_caps(struct mlx5_ib_dev *dev,
 }
 
 /**
- * mlx5_ib_sync_descs() - Hand an MR's KLM array to the CPU or the device
- * @mr: the MR, its array DMA-mapped by mlx5_alloc_priv_descs()
+ * mlx5_ib_sync_descs() - Hand a KLM array to the CPU or to the device
+ * @ibdev: the device the array is DMA-mapped for
+ * @dma: DMA address of the array (mlx5_alloc_priv_descs())
+ * @size: bytes from @dma
  * @for_device: true once the KLMs are written, false before writing them
  *
- * The device reads the array when a REG_MR's UMR points at it, so every
- * write of KLMs is bracketed by these two syncs, which cover the whole
- * array.  The KUnit suites of mlx5_ib_indirect_test replace this
- * function to see what the device would read.
+ * The device reads an indirect MR's array when a REG_MR's UMR points at
+ * it, so every write of its KLMs is bracketed by these two syncs.  The
+ * KUnit suites of mlx5_ib_indirect_test replace this function to see
+ * what the device would read.
  */
-VISIBLE_IF_KUNIT void mlx5_ib_sync_descs(struct mlx5_ib_mr *mr,
-					 bool for_device)
+VISIBLE_IF_KUNIT void mlx5_ib_sync_descs(struct ib_device *ibdev, u64 dma,
+					 size_t size, bool for_device)
 {
-	size_t size = mr->desc_size * mr->max_descs;
-
-	KUNIT_STATIC_STUB_REDIRECT(mlx5_ib_sync_descs, mr, for_device);
+	KUNIT_STATIC_STUB_REDIRECT(mlx5_ib_sync_descs, ibdev, dma, size,
+				   for_device);
 	if (for_device)
-		ib_dma_sync_single_for_device(mr->ibmr.device, mr->desc_map,
-					      size, DMA_TO_DEVICE);
+		ib_dma_sync_single_for_device(ibdev, dma, size, DMA_TO_DEVICE);
 	else
-		ib_dma_sync_single_for_cpu(mr->ibmr.device, mr->desc_map,
-					   size, DMA_TO_DEVICE);
+		ib_dma_sync_single_for_cpu(ibdev, dma, size, DMA_TO_DEVICE);
 }
 EXPORT_SYMBOL_IF_KUNIT(mlx5_ib_sync_descs);
+
+/* The whole KLM array of @mr, to the CPU or to the device */
+static void mlx5_ib_klms_for(struct mlx5_ib_mr *mr, bool for_device)
+{
+	mlx5_ib_sync_descs(mr->ibmr.device, mr->desc_map,
+			   mr->desc_size * mr->max_descs, for_device);
+}
 
 /**
  * mlx5_ib_map_mr_sge() - The map_mr_sge operation: stage an entry list
@@ -123,9 +129,9 @@ int mlx5_ib_map_mr_sge(struct ib_mr *ibmr, const struct ib_sge *sge,
 {
 	struct mlx5_ib_mr *mr = to_mmr(ibmr);
 
-	mlx5_ib_sync_descs(mr, false);
+	mlx5_ib_klms_for(mr, false);
 	mlx5_ib_klms_from_sge(mr->descs, sge, nents);
-	mlx5_ib_sync_descs(mr, true);
+	mlx5_ib_klms_for(mr, true);
 	mr->mmkey.ndescs = nents;
 	return nents;
 }
@@ -165,13 +171,13 @@ int mlx5_ib_map_indirect_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg,
 	int staged = mr->mmkey.ndescs;
 	int n;
 
-	mlx5_ib_sync_descs(mr, false);
+	mlx5_ib_klms_for(mr, false);
 	mr->mmkey.ndescs = 0;
 	n = ib_sg_to_sge(ibmr, sg, sg_nents, sg_offset,
 			 mlx5_ib_indirect_set_sge);
 	if (n < 0)
 		mr->mmkey.ndescs = staged;
-	mlx5_ib_sync_descs(mr, true);
+	mlx5_ib_klms_for(mr, true);
 	return n;
 }
 

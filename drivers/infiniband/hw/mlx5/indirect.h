@@ -11,7 +11,6 @@
 #include <rdma/ib_verbs.h>
 
 struct mlx5_ib_dev;
-struct mlx5_ib_mr;
 struct mlx5_ib_qp;
 
 /**
@@ -42,7 +41,8 @@ int mlx5_ib_map_indirect_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg,
 int mlx5_ib_indirect_reg_check(struct mlx5_ib_qp *qp,
 			       const struct ib_reg_wr *wr);
 #if IS_ENABLED(CONFIG_KUNIT)
-void mlx5_ib_sync_descs(struct mlx5_ib_mr *mr, bool for_device);
+void mlx5_ib_sync_descs(struct ib_device *ibdev, u64 dma, size_t size,
+			bool for_device);
 #endif
 
 #endif /* _MLX5_IB_INDIRECT_H */

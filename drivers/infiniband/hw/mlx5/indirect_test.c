@@ -80,9 +80,10 @@ MODULE_PARM_DESC(klm_lists, "random lists of the KLM conformance case");
 #define T_VIEWS		4
 
 struct t_view {
-	struct mlx5_ib_mr	*mr;
-	u8			*bytes;
-	size_t			size;
+	u64			map;	/* the array's DMA address */
+	size_t			size;	/* 0: the MR is gone */
+	const u8		*cpu;	/* the array as the CPU writes it */
+	u8			*bytes;	/* and as the device reads it */
 	bool			cpu_owns;
 	u32			for_cpu;
 	u32			for_device;
@@ -269,23 +270,20 @@ static int t_query_device(struct t_env *e, struct ib_device_attr *attr)
 }
 
 /*
- * The device's copy of @mr's KLM array, made when first seen: what the
- * DMA mapping of the array at allocation gave the device.
+ * The device's copy of @mr's KLM array, from when the MR is made: what
+ * the DMA mapping of the array at allocation gave the device.
  */
-static struct t_view *t_view_of(struct t_env *e, struct mlx5_ib_mr *mr)
+static struct t_view *t_view_new(struct t_env *e, struct mlx5_ib_mr *mr)
 {
 	struct t_view *v;
-	u32 i;
 
-	for (i = 0; i < e->nviews; i++)
-		if (e->views[i].mr == mr)
-			return &e->views[i];
 	KUNIT_ASSERT_LT(e->test, e->nviews, T_VIEWS);
 	v = &e->views[e->nviews++];
-	v->mr = mr;
+	v->map = mr->desc_map;
 	v->size = mr->desc_size * mr->max_descs;
+	v->cpu = mr->descs;
 	v->bytes = t_kvzalloc(e->test, v->size);
-	memcpy(v->bytes, mr->descs, v->size);
+	memcpy(v->bytes, v->cpu, v->size);
 	return v;
 }
 
@@ -297,36 +295,46 @@ static struct t_view *t_view_at(struct t_env *e, u64 addr)
 	for (i = 0; i < e->nviews; i++) {
 		struct t_view *v = &e->views[i];
 
-		if (addr >= v->mr->desc_map &&
-		    addr - v->mr->desc_map < v->size)
+		if (addr >= v->map && addr - v->map < v->size)
 			return v;
 	}
 	return NULL;
 }
 
 /*
- * mlx5_ib_sync_descs() as a device sees it: syncs come in pairs, the
- * CPU's first, and the CPU writes the array only between them; the sync
- * for the device makes what the CPU wrote visible.
+ * mlx5_ib_sync_descs() as a device sees it: syncs of an MR's array come
+ * in pairs, the CPU's first, the CPU writes the array only between them,
+ * and the sync for the device makes the bytes it covers visible.
  */
-static void t_sync_descs(struct mlx5_ib_mr *mr, bool for_device)
+static void t_sync_descs(struct ib_device *ibdev, u64 dma, size_t size,
+			 bool for_device)
 {
 	struct kunit *test = kunit_get_current_test();
 	struct t_env *e = test->priv;
-	struct t_view *v = t_view_of(e, mr);
+	struct t_view *v = t_view_at(e, dma);
+	size_t off;
 
+	KUNIT_EXPECT_PTR_EQ(test, ibdev, &e->dev->ib_dev);
+	if (!v) {
+		KUNIT_FAIL(test, "a sync of %#llx, in no MR's KLM array", dma);
+		return;
+	}
+	off = dma - v->map;
+	KUNIT_ASSERT_LE_MSG(test, size, v->size - off,
+			    "a sync past the end of the KLM array");
 	if (!for_device) {
 		KUNIT_EXPECT_FALSE_MSG(test, v->cpu_owns,
 				       "two syncs for the CPU in a row");
-		KUNIT_EXPECT_MEMEQ_MSG(test, mr->descs, v->bytes, v->size,
-				       "KLMs written while the device owned them");
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      !memcmp(v->cpu + off, v->bytes + off, size),
+				      "KLMs written while the device owned them");
 		v->cpu_owns = true;
 		v->for_cpu++;
 		return;
 	}
 	KUNIT_EXPECT_TRUE_MSG(test, v->cpu_owns,
 			      "a sync for the device without one for the CPU");
-	memcpy(v->bytes, mr->descs, v->size);
+	memcpy(v->bytes + off, v->cpu + off, size);
 	v->cpu_owns = false;
 	v->for_device++;
 }
@@ -419,7 +427,7 @@ static struct mlx5_ib_mr *t_mr(struct t_env *e, enum ib_mr_type type,
 	mr->ibmr.rkey = T_MKEY;
 	/* what the device reads of its KLMs is followed from here on */
 	if (type == IB_MR_TYPE_INDIRECT)
-		t_view_of(e, mr);
+		t_view_new(e, mr);
 	return mr;
 }
 
@@ -525,12 +533,11 @@ static void t_decode_at(struct t_env *e, void *wqe, size_t size,
 			return;
 		}
 		/* an indirect MR's: what was last synced for the device */
-		KUNIT_ASSERT_LE(test, u->ptr - view->mr->desc_map +
-				u->ptr_bytes, (u64)view->size);
+		KUNIT_ASSERT_LE(test, u->ptr - view->map + u->ptr_bytes,
+				(u64)view->size);
 		KUNIT_ASSERT_LE(test, (u64)u->nklm * sizeof(*u->klm),
 				(u64)u->ptr_bytes);
-		u->klm = (const void *)(view->bytes +
-					(u->ptr - view->mr->desc_map));
+		u->klm = (const void *)(view->bytes + (u->ptr - view->map));
 	}
 }
 
@@ -1063,16 +1070,19 @@ static void klm_synced_for_device(struct kunit *test)
 	const u32 n = 64;	/* more KLMs than a WQE holds inline */
 	struct t_env *e = t_env_new(test);
 	struct mlx5_ib_mr *mr = t_mr(e, IB_MR_TYPE_INDIRECT, n);
-	struct t_view *v = t_view_of(e, mr);
+	struct t_view *v = t_view_at(e, mr->desc_map);
 	size_t bytes = n * sizeof(struct mlx5_klm);
 	struct ib_sge *sge = t_kvzalloc(test, n * sizeof(*sge));
 	struct mlx5_klm *klms = t_kvzalloc(test, bytes);
-	struct ib_sge bad = { T_DMA_BASE, 0, T_DMA_LKEY };
+	struct ib_sge bad = {
+		.addr = T_DMA_BASE, .length = 0, .lkey = T_DMA_LKEY,
+	};
 	struct scatterlist sg[3];
 	unsigned int off;
 	struct t_umr u;
 	u32 i;
 
+	KUNIT_ASSERT_NOT_NULL(test, v);
 	for (i = 0; i < n; i++) {
 		sge[i].addr = T_DMA_BASE + i * 4096 + i;
 		sge[i].length = 100 + i;
@@ -1859,6 +1869,8 @@ static void alloc_mr_creates_klm_mkey(struct kunit *test)
 		{ T_DMA_BASE + 4097, 30, T_DMA_LKEY },
 	};
 	struct ib_sge full[6];
+	struct mlx5_klm klms[6];
+	struct t_view *view;
 	struct mlx5_ib_mr *mr;
 	struct ib_mr *ibmr;
 	struct t_umr u;
@@ -1878,10 +1890,13 @@ static void alloc_mr_creates_klm_mkey(struct kunit *test)
 	ibmr = ibdev->ops.alloc_mr(&e->pd->ibpd, IB_MR_TYPE_INDIRECT, 6);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(ibmr));
 	/* what ib_alloc_mr() fills in around the driver */
+	ibmr->device = ibdev;
 	ibmr->pd = &e->pd->ibpd;
 	ibmr->type = IB_MR_TYPE_INDIRECT;
 	ibmr->max_num_sg = 6;
 	mr = to_mmr(ibmr);
+	/* its KLM array, mapped by the driver, as the device reads it */
+	view = t_view_new(e, mr);
 
 	KUNIT_EXPECT_EQ(test, fw->creates, 1);
 	mkc = MLX5_ADDR_OF(create_mkey_in, fw->create_in,
@@ -1928,6 +1943,10 @@ static void alloc_mr_creates_klm_mkey(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, t_reg(e, mr, key, IB_ACCESS_REMOTE_READ), 0);
 	t_decode(e, &u);
 	KUNIT_EXPECT_FALSE(test, u.inl);
+	KUNIT_EXPECT_EQ(test, u.ptr, mr->desc_map);
+	KUNIT_EXPECT_EQ(test, view->for_device, 2);
+	mlx5_ib_klms_from_sge(klms, full, 6);
+	KUNIT_EXPECT_MEMEQ(test, u.klm, klms, sizeof(klms));
 	KUNIT_EXPECT_EQ(test, u.len, 6 * 64);
 	KUNIT_EXPECT_GE(test, u.xlt_octowords, 6);
 	KUNIT_EXPECT_LE(test, u.xlt_octowords,
@@ -1937,6 +1956,7 @@ static void alloc_mr_creates_klm_mkey(struct kunit *test)
 	KUNIT_EXPECT_LE(test, u.ptr_bytes, mr->max_descs * mr->desc_size);
 
 	KUNIT_EXPECT_EQ(test, ibdev->ops.dereg_mr(ibmr, NULL), 0);
+	view->size = 0;		/* the array is unmapped and freed */
 	KUNIT_EXPECT_EQ(test, fw->destroys, 1);
 	KUNIT_EXPECT_EQ(test, fw->destroyed_index, T_MKEY_INDEX);
 }
