@@ -63,7 +63,11 @@ rc=0
 # differs between boots shows in the intervals of the kernel-to-kernel
 # ratios.  The wall-clock boot runs alone, after them.
 jobs_max=${WB_BENCH_JOBS:-$(nproc)}
+[[ "$jobs_max" =~ ^[1-9][0-9]*$ ]] || jobs_max=1
 [ "$clock" = wall ] && jobs_max=1
+# an interrupted run stops its guests (each vm.sh kills its QEMU)
+trap 'for j in $(jobs -p); do pkill -TERM -P "$j"; kill "$j"; done 2>/dev/null
+	exit 130' INT TERM
 ulps=${WB_BENCH_ULPS-nvme nfs iser srp}
 groups=("iser srp" "nvme nfs")
 [ -n "${WB_BENCH_ULPS+set}" ] && groups=("$ulps" "")

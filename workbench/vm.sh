@@ -45,14 +45,20 @@ if [ "$accel" = auto ]; then
 	accel=$(cat "$repo/build/.accel" 2>/dev/null || true)
 	if [ -z "$accel" ]; then
 		accel=tcg
-		if [ -w /dev/kvm ] && [ "$mode" != probe ]; then
+		# not beside other guests: an instruction-timed one needs
+		# no KVM, and the benchmark's run side by side
+		if [ -w /dev/kvm ] && [ "$mode" != probe ] &&
+		   [ "${WB_CLOCK:-wall}" != icount ]; then
 			echo "vm: probing KVM (a guest that boots and finishes within 60 s)"
 			if WB_ACCEL=kvm "$0" probe "$repo/build/vm-probe" 60 >/dev/null 2>&1; then
 				accel=kvm
 			fi
 		fi
-		echo "$accel" > "$repo/build/.accel"
-		echo "vm: using $accel (cached in build/.accel)"
+		# cached only when probed
+		[ "${WB_CLOCK:-wall}" = icount ] || {
+			echo "$accel" > "$repo/build/.accel"
+			echo "vm: using $accel (cached in build/.accel)"
+		}
 	fi
 fi
 # WB_CLOCK=icount: TCG whose guest clock counts instructions (one
@@ -92,6 +98,8 @@ start=$(date +%s)
 "${qemu[@]}" -display none -monitor none -serial file:"$out/console.log" &
 pid=$!
 echo "$pid" > "$out/qemu.pid"
+# stopped (make bench interrupted): the guest goes too
+trap 'kill "$pid" 2>/dev/null; exit 143' INT TERM
 while kill -0 "$pid" 2>/dev/null; do
 	if [ $(($(date +%s) - start)) -ge "$tmo" ]; then
 		kill "$pid" 2>/dev/null

@@ -66,39 +66,52 @@ layouts()
 	echo "${l:-}"
 }
 
-# bench_srp_xfer: "data_cmds data_bufs" at the target, or nothing (base)
-bench_srp_xfer()
+# pass_cells PASS PATH: every cell of the pass, in one ulp_io.py process
+# (starting Python costs about 2 s of an instruction-counted guest's
+# time), a benchdata record of $reps runs per cell
+pass_cells()
 {
-	[ "$t" = srp ] && [ "$kernel" = patched ] && ulp_srp_stats &&
-		echo "${ULP_REG[data_cmds]} ${ULP_REG[data_bufs]}"
-}
-
-# one cell: a benchdata record of $reps runs (one ulp_io.py process)
-cell()
-{
-	local pass=$1 bs=$2 qd=$3 layout=$4 path=$5 out x0 x1 xf= opt=() k
+	local pass=$1 path=$2 c bs qd layout out lines k i xf a port
+	local spec=() cellv=() opt=()
 	local -A col
 
+	for c in $cells; do
+		bs=${c%:*} qd=${c#*:}
+		for layout in $(layouts "$pass" "$bs" "$qd"); do
+			spec+=(--cell "$bs:$qd:$layout")
+			cellv+=("$bs $qd $layout")
+		done
+	done
+	[ ${#cellv[@]} = 0 ] && return 0
 	[ -n "$ULP_BLK" ] && opt=(--stat "/sys/block/$ULP_BLK/stat")
 	[ "$t" = nfs ] && opt=(--nfs-mount "$ULP_MNT")
-	x0=$(bench_srp_xfer)
-	out=$($ULP_IO bench "$path" --layout "$layout" --bs "$bs" --qd "$qd" \
-		--seconds "$secs" --runs "$reps" "${opt[@]}") || {
-		echo "benchdata ulp ulp=$t kernel=$kernel pass=$pass bs=$bs qd=$qd layout=$layout failed=$(tr '\n' ' ' <<<"$out")"
-		return 1
-	}
-	x1=$(bench_srp_xfer)
-	# one line per run, "run=K ios=.. iops=.. ...": a list per figure
-	for k in iops mbps req_per_io cpu_us_per_io; do
-		col[$k]=$(grep -o "\b$k=[0-9.]*" <<<"$out" | cut -d= -f2 | paste -sd,)
-	done
-	# the RDMA transfers per command at the target, over the cell's runs
-	if [ -n "$x0" ] && [ -n "$x1" ]; then
-		read -r c0 b0 <<<"$x0"
-		read -r c1 b1 <<<"$x1"
-		xf=$(awk -v c=$((c1 - c0)) -v b=$((b1 - b0)) 'BEGIN { printf "%.2f", c ? b / c : 0 }')
+	# SRP on the patched kernel: the target's RDMA transfers per command
+	if [ "$t" = srp ] && [ "$kernel" = patched ] &&
+	   port=$(ulp_srpt_port); then
+		a=$ULP_CFG/srpt/$port/$port/attrib
+		opt+=(--count "data_cmds=$a/data_cmds" --count "data_bufs=$a/data_bufs")
 	fi
-	echo "benchdata ulp ulp=$t kernel=$kernel pass=$pass bs=$bs qd=$qd layout=$layout iops=${col[iops]} mbps=${col[mbps]} req=${col[req_per_io]} cpu=${col[cpu_us_per_io]}${xf:+ xfer=$xf}"
+	out=$($ULP_IO bench "$path" "${spec[@]}" --seconds "$secs" \
+		--runs "$reps" "${opt[@]}")
+	grep "^#" <<<"$out"
+	for i in "${!cellv[@]}"; do
+		read -r bs qd layout <<<"${cellv[$i]}"
+		lines=$(grep "^cell=$((i + 1)) " <<<"$out")
+		if grep -q " failed=" <<<"$lines" || ! grep -q " run=" <<<"$lines"; then
+			echo "benchdata ulp ulp=$t kernel=$kernel pass=$pass bs=$bs qd=$qd layout=$layout failed=$(tr '\n' ' ' <<<"${lines:-no output}")"
+			continue
+		fi
+		# one line per run, "run=K ios=.. iops=.. ...": a list per figure
+		for k in iops mbps req_per_io cpu_us_per_io; do
+			col[$k]=$(grep " run=" <<<"$lines" | grep -o "\b$k=[0-9.]*" |
+				cut -d= -f2 | paste -sd,)
+		done
+		# the RDMA transfers per command at the target, over the runs
+		xf=$(grep -v " run=" <<<"$lines" | awk '{
+			for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
+		} END { if ("data_cmds" in v) printf "%.2f", v["data_cmds"] ? v["data_bufs"] / v["data_cmds"] : 0 }')
+		echo "benchdata ulp ulp=$t kernel=$kernel pass=$pass bs=$bs qd=$qd layout=$layout iops=${col[iops]} mbps=${col[mbps]} req=${col[req_per_io]} cpu=${col[cpu_us_per_io]}${xf:+ xfer=$xf}"
+	done
 }
 
 # attach under pass $1: iSER/SRP "POLICY:MODE", NFS "MODE", or "stock"
@@ -141,12 +154,7 @@ for p in $visits; do
 	path=/dev/$ULP_BLK
 	[ "$t" = nfs ] && path=$ULP_MNT/bench
 	phase cells "$p"
-	for c in $cells; do
-		bs=${c%:*} qd=${c#*:}
-		for layout in $(layouts "$p" "$bs" "$qd"); do
-			cell "$p" "$bs" "$qd" "$layout" "$path"
-		done
-	done
+	pass_cells "$p" "$path"
 	phase detach "$p"
 	[ "$t" = nfs ] && rm -f "$ULP_SERVER_DIR/bench"
 	ulp_detach

@@ -28,12 +28,19 @@ fio cannot make.
   ulp_io.py bench PATH --layout aligned|misaligned|gappy [--bs B] [--qd N]
                        [--seconds S] [--span BYTES] [--runs R]
                        [--stat /sys/block/sdX/stat | --nfs-mount DIR]
+  ulp_io.py bench PATH --cell B:N:LAYOUT [--cell ...] [--count NAME=FILE ...]
+                       [the options above]
       R runs of O_DIRECT random reads of B bytes for S seconds by N
       processes, into a page-aligned buffer, a buffer 512 bytes into a page,
       or B/4096 iovecs of 4 KiB each 512 bytes into its own page (gappy).
       Prints one line per run: run, ios, iops, MB/s, block-layer requests
       (with --nfs-mount: READ RPCs) per I/O and CPU time per I/O (all CPUs,
-      from /proc/stat).  Measures only: the data is not checked.
+      from /proc/stat).  Measures only: the data is not checked.  With
+      --cell, the runs of each cell in turn, in one process (starting
+      Python costs seconds of an instruction-counted guest's time), each
+      line led by cell=K (from 1); after a cell's runs, a line of how much
+      each --count file's number grew over them; a cell whose reader
+      failed gives "cell=K failed=WHY" and the others still run.
 
 Output is '# ' diagnostics and 'key=value' result lines; a data mismatch is
 named ('data mismatch: ...') and the exit status is 1; a setup error exits 2.
@@ -348,17 +355,56 @@ def bench_run(args, seed):
     return res
 
 
-def bench(args):
+def read_count(path):
+    """The number in the file path (a sysfs or configfs counter)."""
+    with open(path) as f:
+        return int(f.read().split()[0])
+
+
+def bench_cell(args, tag, counts):
+    """The runs of one cell, each line led by tag; False if one failed."""
+    lead = [tag] if tag else []
     if args.layout == 'gappy' and (args.bs % 4096 or args.bs < 4096):
-        print('# gappy needs --bs a multiple of 4096')
-        return 2
+        print(' '.join(lead + ['failed=gappy needs a multiple of 4096']))
+        return False
+    c0 = [read_count(path) for _, path in counts]
     for run in range(1, args.runs + 1):
         res = bench_run(args, run)
         if res is None:
-            return 2
-        print(' '.join(['run=%d' % run] +
+            print(' '.join(lead + ['failed=a reader failed']))
+            return False
+        print(' '.join(lead + ['run=%d' % run] +
                        ['%s=%s' % kv for kv in res.items()]))
-    return 0
+    if counts:
+        print(' '.join(lead + ['%s=%d' % (name, read_count(path) - c)
+                               for (name, path), c in zip(counts, c0)]))
+    return True
+
+
+def bench(args):
+    counts = []
+    for c in args.count or []:
+        name, _, path = c.partition('=')
+        counts.append((name, path))
+    if not args.cell:
+        if not args.layout:
+            print('# bench needs --layout or --cell')
+            return 2
+        return 0 if bench_cell(args, None, counts) else 2
+    cells = []
+    for spec in args.cell:
+        f = spec.split(':')
+        if len(f) != 3 or not f[0].isdigit() or not f[1].isdigit() or \
+                f[2] not in ('aligned', 'misaligned', 'gappy'):
+            print('# --cell %s is not B:N:aligned|misaligned|gappy' % spec)
+            return 2
+        cells.append((int(f[0]), int(f[1]), f[2]))
+    rc = 0
+    for k, (bs, qd, layout) in enumerate(cells, 1):
+        args.bs, args.qd, args.layout = bs, qd, layout
+        if not bench_cell(args, 'cell=%d' % k, counts):
+            rc = 2
+    return rc
 
 
 SOAK_MAGIC = 0x6b616f73  # "soak"
@@ -607,8 +653,9 @@ def main():
     s.add_argument('--misalign', type=int, default=1)
     b = sub.add_parser('bench')
     b.add_argument('path')
-    b.add_argument('--layout', required=True,
-                   choices=('aligned', 'misaligned', 'gappy'))
+    b.add_argument('--layout', choices=('aligned', 'misaligned', 'gappy'))
+    b.add_argument('--cell', action='append')
+    b.add_argument('--count', action='append')
     b.add_argument('--bs', type=int, default=65536)
     b.add_argument('--qd', type=int, default=1)
     b.add_argument('--seconds', type=float, default=2)
