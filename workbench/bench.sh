@@ -68,7 +68,7 @@ jobs_max=${WB_BENCH_JOBS:-$(nproc)}
 # an interrupted run stops its guests (each vm.sh kills its QEMU)
 trap 'for j in $(jobs -p); do pkill -TERM -P "$j"; kill "$j"; done 2>/dev/null
 	exit 130' INT TERM
-ulps=${WB_BENCH_ULPS-nvme nfs iser srp}
+ulps=${WB_BENCH_ULPS-srp nfs nvme iser}
 groups=("iser srp" "nvme nfs")
 [ -n "${WB_BENCH_ULPS+set}" ] && groups=("$ulps" "")
 running=0
@@ -110,8 +110,11 @@ start()
 	"$@" &
 	running=$((running + 1))
 }
+# roughly the longest first: SRP, whose stock path takes twice the runs
+set -- $ulps
+[ $# -gt 0 ] && { start guest "patched-$1" patched "$1" 0; shift; }
 start guest patched-kunit patched "" 1
-for u in $ulps; do
+for u in "$@"; do
 	start guest "patched-$u" patched "$u" 0
 done
 for b in 1 2; do
