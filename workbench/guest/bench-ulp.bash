@@ -36,12 +36,13 @@ rounds=${WB_BENCH_ROUNDS:-1}
 # pass_reps PASS: the runs per cell of a visit.  SRP's stock path (never,
 # and the base) splits an aligned 64 KiB read into one block request in
 # some runs and two in others (req per I/O 1.00 to 2.00 from run to run,
-# IOPS 993 to 1032), so its cells take twice the runs to tell a 2 %
-# effect from that.
+# IOPS 993 to 1032), so in the full run its cells take twice the runs to
+# tell a 2 % effect from that (QUICK=1 keeps its time; its SRP stock path
+# against the base can come out undecided).
 pass_reps()
 {
-	case $t:$1 in
-	srp:never:* | srp:stock) echo $((reps * 2)) ;;
+	case $quick:$t:$1 in
+	0:srp:never:* | 0:srp:stock) echo $((reps * 2)) ;;
 	*) echo "$reps" ;;
 	esac
 }
@@ -68,7 +69,11 @@ layouts()
 	local l
 
 	case $kernel:$t:$1 in
-	base:* | *:nfs:*) l="aligned gappy" ;;
+	# NFS: not 4 KiB, where the NFS server livelocked on this
+	# one-vCPU guest, twice (svc_rdma_post_send() looping, an RCU
+	# stall; seen on the patched kernel, in code it leaves as 6.12)
+	*:nfs:*) [ "$2" -gt 4096 ] && l="aligned gappy" ;;
+	base:*) l="aligned gappy" ;;
 	*:never:on) l=aligned ;;
 	*:always:on) [ "$2:$3" = 65536:16 ] && l="aligned gappy" ;;
 	*) l="aligned misaligned gappy" ;;
