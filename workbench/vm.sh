@@ -40,25 +40,21 @@ export WB_BENCH_ULP_CELLS='${WB_BENCH_ULP_CELLS:-}'
 JOB
 
 # KVM when it works here, TCG otherwise; WB_ACCEL=kvm|tcg forces one.
+# An instruction-timed guest is TCG (below): no probe, which could race
+# with the benchmark's guests side by side.
 accel=${WB_ACCEL:-auto}
-if [ "$accel" = auto ]; then
+if [ "$accel" = auto ] && [ "${WB_CLOCK:-wall}" != icount ]; then
 	accel=$(cat "$repo/build/.accel" 2>/dev/null || true)
 	if [ -z "$accel" ]; then
 		accel=tcg
-		# not beside other guests: an instruction-timed one needs
-		# no KVM, and the benchmark's run side by side
-		if [ -w /dev/kvm ] && [ "$mode" != probe ] &&
-		   [ "${WB_CLOCK:-wall}" != icount ]; then
+		if [ -w /dev/kvm ] && [ "$mode" != probe ]; then
 			echo "vm: probing KVM (a guest that boots and finishes within 60 s)"
 			if WB_ACCEL=kvm "$0" probe "$repo/build/vm-probe" 60 >/dev/null 2>&1; then
 				accel=kvm
 			fi
 		fi
-		# cached only when probed
-		[ "${WB_CLOCK:-wall}" = icount ] || {
-			echo "$accel" > "$repo/build/.accel"
-			echo "vm: using $accel (cached in build/.accel)"
-		}
+		echo "$accel" > "$repo/build/.accel"
+		echo "vm: using $accel (cached in build/.accel)"
 	fi
 fi
 # WB_CLOCK=icount: TCG whose guest clock counts instructions (one

@@ -85,10 +85,10 @@ layouts()
 
 # pass_cells PASS PATH: every cell of the pass, in one ulp_io.py process
 # (starting Python costs about 2 s of an instruction-counted guest's
-# time), a benchdata record of $reps runs per cell
+# time), a benchdata record of pass_reps runs per cell
 pass_cells()
 {
-	local pass=$1 path=$2 c bs qd layout out lines k i xf a port
+	local pass=$1 path=$2 c bs qd layout out lines k i xf a
 	local spec=() cellv=() opt=()
 	local -A col
 
@@ -104,8 +104,7 @@ pass_cells()
 	[ "$t" = nfs ] && opt=(--nfs-mount "$ULP_MNT")
 	# SRP on the patched kernel: the target's RDMA transfers per command
 	if [ "$t" = srp ] && [ "$kernel" = patched ] &&
-	   port=$(ulp_srpt_port); then
-		a=$ULP_CFG/srpt/$port/$port/attrib
+	   a=$(ulp_srpt_attrib); then
 		opt+=(--count "data_cmds=$a/data_cmds" --count "data_bufs=$a/data_bufs")
 	fi
 	out=$($ULP_IO bench "$path" "${spec[@]}" --seconds "$secs" \

@@ -1214,8 +1214,10 @@ static void wqe_fields(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, be32_to_cpu(e->dbr[MLX5_SND_DBR]),
 			e->qp->sq.cur_post);
 
-	/* UMR control: translation size, mask, inline or not */
-	/* within the mkey: alloc_mr_creates_klm_mkey, on the real mkey */
+	/*
+	 * UMR control: translation size (within the mkey: checked on a
+	 * real mkey by alloc_mr_creates_klm_mkey), mask, inline or not
+	 */
 	KUNIT_EXPECT_EQ(test, u.xlt_octowords, octo);
 	KUNIT_EXPECT_EQ(test, !!(u.flags & MLX5_UMR_INLINE), p->nents <= 4);
 	KUNIT_EXPECT_TRUE(test, u.flags & MLX5_UMR_CHECK_NOT_FREE);

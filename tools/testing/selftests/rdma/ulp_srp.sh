@@ -130,19 +130,28 @@ ulp_srp_detach()
 	[ ! -d "$tpg" ]
 }
 
+# ulp_srpt_attrib: the directory of the target port's attributes (its
+# data_cmds and data_bufs counters)
+ulp_srpt_attrib()
+{
+	local port
+
+	port=$(ulp_srpt_port) || return 1
+	echo "$ULP_CFG/srpt/$port/$port/attrib"
+}
+
 # ulp_srp_stats: all of them, into ULP_REG[NAME] (data_cmds, data_bufs
 # for the target's).
 ulp_srp_stats()
 {
-	local n port a
+	local n a
 
 	[ -n "$ULP_SRP_HOST" ] || return 1
 	ULP_REG=()
 	for n in $ULP_SRP_STATS; do
 		ULP_REG[$n]=$(cat "$ULP_SRP_HOST/$n") || return 1
 	done
-	port=$(ulp_srpt_port) || return 1
-	a=$ULP_CFG/srpt/$port/$port/attrib
+	a=$(ulp_srpt_attrib) || return 1
 	ULP_REG[data_cmds]=$(cat "$a/data_cmds") &&
 		ULP_REG[data_bufs]=$(cat "$a/data_bufs")
 }
