@@ -25,7 +25,7 @@ Tables:
                                                  rxe's access of one packet
   ulp     ulp=iser|srp|nvme|nfs kernel=base|patched pass=P bs=B qd=Q
           layout=aligned|misaligned|gappy iops=... mbps=... req=... cpu=...
-          [xfer=...]                             storage protocol on rxe
+          [xfer=...] [sq_waits=...]              storage protocol on rxe
 
 A record is labelled with the machine line before it; the machine's
 clock= (icount: the guest's clock counts instructions, QEMU -icount;
@@ -76,6 +76,8 @@ WALKER_TARGET = 2.0
 REG_TARGET = 0.5
 MIN_RUNS, CONFIDENCE, RESAMPLES = 5, 0.95, 2000
 FAST_MR_LIMIT = 'fast MR maps at most 512 pages'
+# counters some ULP records carry, with their column titles
+ULP_EXTRA = (('xfer', 'xfer per command'), ('sq_waits', 'server SQ waits'))
 RULE = ('Each cell gives the median of its runs with the min–max range. A ratio A/B is '
         'median(A)/median(B) with a %d %% confidence interval: the runs of A and of B are '
         'resampled with replacement %d times (a fixed seed, so the report is reproducible), '
@@ -596,20 +598,30 @@ def tables(data):
     for ulp in sorted({k[0] for k in data['ulp']}, key=lambda u: by_order((u,))):
         recs = sorted(((k, r) for k, r in data['ulp'].items() if k[0] == ulp),
                       key=lambda i: by_order(i[0]))
-        xfer = any('xfer' in r for _, r in recs)
+        # the counters some ULPs add: SRP's target transfers per command,
+        # the NFS server's waits for room in its Send Queue
+        extra = [(k, title) for k, title in ULP_EXTRA if any(k in r for _, r in recs)]
         rows = []
         for (_, kernel, pas, bs, qd, layout), rec in recs:
             row = [kernel, pas, fmt_size(bs), '%d' % qd, layout]
             if 'why' in rec:
-                rows.append(row + ['not measured: ' + rec['why']] + ['—'] * (3 + xfer))
+                rows.append(row + ['not measured: ' + rec['why']] + ['—'] * (3 + len(extra)))
                 continue
-            keys = ('mbps', 'req', 'cpu') + (('xfer',) if xfer else ())
             rows.append(row + [fmt_runs(cell(rec, 'iops'), True)] +
-                        [fmt_runs(cell(rec, k)) for k in keys])
+                        [fmt_runs(cell(rec, k)) for k in ('mbps', 'req', 'cpu')] +
+                        [extra_col(rec, k) for k, _ in extra])
         out += ['### ' + ulp, ''] + md_table(
             ['kernel', 'pass', 'bs', 'qd', 'layout', 'IOPS', 'MB/s', 'req per I/O',
-             'CPU µs per I/O'] + (['xfer per command'] if xfer else []), rows)
+             'CPU µs per I/O'] + [title for _, title in extra], rows)
     return out + partial(data, 'ulp')
+
+
+def extra_col(rec, key):
+    """Return a ULP record's counter: its value, the median and range of the visits
+    pooled into the record, or a dash."""
+    if key not in rec:
+        return '—'
+    return fmt_runs(cell(rec, key)) if isinstance(rec[key], list) else fmt_num(rec[key])
 
 
 def gp_header(name, width, height):

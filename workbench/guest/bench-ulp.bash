@@ -69,11 +69,7 @@ layouts()
 	local l
 
 	case $kernel:$t:$1 in
-	# NFS: not 4 KiB, where the NFS server livelocked on this
-	# one-vCPU guest, twice (svc_rdma_post_send() looping, an RCU
-	# stall; seen on the patched kernel, in code it leaves as 6.12)
-	*:nfs:*) [ "$2" -gt 4096 ] && l="aligned gappy" ;;
-	base:*) l="aligned gappy" ;;
+	base:* | *:nfs:*) l="aligned gappy" ;;
 	*:never:on) l=aligned ;;
 	*:always:on) [ "$2:$3" = 65536:16 ] && l="aligned gappy" ;;
 	*) l="aligned misaligned gappy" ;;
@@ -88,7 +84,7 @@ layouts()
 # time), a benchdata record of pass_reps runs per cell
 pass_cells()
 {
-	local pass=$1 path=$2 c bs qd layout out lines k i xf a
+	local pass=$1 path=$2 c bs qd layout out lines k i xf sw a
 	local spec=() cellv=() opt=()
 	local -A col
 
@@ -101,7 +97,9 @@ pass_cells()
 	done
 	[ ${#cellv[@]} = 0 ] && return 0
 	[ -n "$ULP_BLK" ] && opt=(--stat "/sys/block/$ULP_BLK/stat")
-	[ "$t" = nfs ] && opt=(--nfs-mount "$ULP_MNT")
+	# NFS: how often the server waited for room in its Send Queue
+	[ "$t" = nfs ] && opt=(--nfs-mount "$ULP_MNT"
+		--count "sq_waits=/proc/sys/sunrpc/svc_rdma/rdma_stat_sq_starve")
 	# SRP on the patched kernel: the target's RDMA transfers per command
 	if [ "$t" = srp ] && [ "$kernel" = patched ] &&
 	   a=$(ulp_srpt_attrib); then
@@ -126,7 +124,8 @@ pass_cells()
 		xf=$(grep -v " run=" <<<"$lines" | awk '{
 			for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
 		} END { if ("data_cmds" in v) printf "%.2f", v["data_cmds"] ? v["data_bufs"] / v["data_cmds"] : 0 }')
-		echo "benchdata ulp ulp=$t kernel=$kernel pass=$pass bs=$bs qd=$qd layout=$layout iops=${col[iops]} mbps=${col[mbps]} req=${col[req_per_io]} cpu=${col[cpu_us_per_io]}${xf:+ xfer=$xf}"
+		sw=$(grep -v " run=" <<<"$lines" | grep -o "\bsq_waits=[0-9]*" | cut -d= -f2)
+		echo "benchdata ulp ulp=$t kernel=$kernel pass=$pass bs=$bs qd=$qd layout=$layout iops=${col[iops]} mbps=${col[mbps]} req=${col[req_per_io]} cpu=${col[cpu_us_per_io]}${xf:+ xfer=$xf}${sw:+ sq_waits=$sw}"
 	done
 }
 

@@ -356,7 +356,7 @@ def bench_run(args, seed):
 
 
 def read_count(path):
-    """The number in the file path (a sysfs or configfs counter)."""
+    """The number in the file path (a sysfs, configfs or /proc/sys counter)."""
     with open(path) as f:
         return int(f.read().split()[0])
 
