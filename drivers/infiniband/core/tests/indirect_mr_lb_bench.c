@@ -23,7 +23,7 @@
 
 static unsigned int bench_reps = 5;
 module_param(bench_reps, uint, 0444);
-MODULE_PARM_DESC(bench_reps, "runs of each benchmark figure, 3 to 9 (a ratio needs 3)");
+MODULE_PARM_DESC(bench_reps, "runs of each benchmark figure, 3 to 25 (a ratio needs 3)");
 
 static unsigned int bench_run_ms = 200;
 module_param(bench_run_ms, uint, 0444);
@@ -33,7 +33,7 @@ static unsigned long bench_max_bytes = SZ_64M;
 module_param(bench_max_bytes, ulong, 0444);
 MODULE_PARM_DESC(bench_max_bytes, "largest operation of the data path benchmark (bytes)");
 
-#define BENCH_MAX_REPS	9
+#define BENCH_MAX_REPS	25
 #define BENCH_CHUNK	SZ_4M	/* one kmalloc() buffer */
 #define BENCH_FAST	SZ_2M	/* 512 pages: what one fast MR of rxe maps */
 #define BENCH_SHIFT	512	/* of the indirect entries from the pages */
