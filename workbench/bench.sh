@@ -14,6 +14,8 @@
 #   WB_BENCH_CLOCK=wall   every boot on the wall clock (as before icount)
 #   WB_BENCH_WALL=0       no wall-clock boot
 #   WB_BENCH_JOBS=N       instruction-timed guests at once (default nproc)
+#   WB_BENCH_WARMUP=S     seconds of reads after each ULP attach that are
+#                         not counted (default 3)
 #   WB_BENCH_REPS, WB_BENCH_ROUNDS: runs per visit of a ULP cell, rounds
 #                         of visits (default 2 and 3, QUICK=1 3 and 2:
 #                         6 runs a boot)
@@ -146,6 +148,16 @@ if grep -qE "^[[:space:]]*not ok" "$out/patched-kunit/bench.log" 2>/dev/null; th
 	echo "bench: a benchmark suite failed; see build/bench/patched-kunit/bench.log"
 	rc=1
 fi
+# a WARN, an Oops, an RCU stall ... in a guest fails the run, as in make
+# check: figures measured beside one are not to be trusted
+for d in "$out"/*/; do
+	log=$d/dmesg.txt
+	[ -s "$log" ] || log=$d/console.log
+	if ! "$here/reports.sh" "$log" > "$d/reports.txt"; then
+		echo "bench: kernel reports in build/bench/$(basename "$d") (reports.txt)"
+		rc=1
+	fi
+done
 python3 "$here/benchreport.py" "$out/data.txt" "$out" > /dev/null || rc=1
 echo "bench: build/bench/results.md, plots in build/bench/*.png ($(($(date +%s) - t0)) s)"
 exit $rc

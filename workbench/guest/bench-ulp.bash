@@ -33,6 +33,10 @@ quick=${WB_BENCH_QUICK:-0}
 reps=${WB_BENCH_REPS:-3}
 secs=${WB_BENCH_SECONDS:-1}
 rounds=${WB_BENCH_ROUNDS:-1}
+# seconds of reads after each attach that are not counted: the first
+# seconds ran slower (SRP and NVMe/RDMA 4 KiB depth 1: 1 to 3 % for up
+# to three runs of a visit, a base's first run at half the rate)
+warmup=${WB_BENCH_WARMUP:-3}
 # pass_reps PASS: the runs per cell of a visit.  SRP's stock path (never,
 # and the base) splits an aligned 64 KiB read into one block request in
 # some runs and two in others (req per I/O 1.00 to 2.00 from run to run,
@@ -106,7 +110,7 @@ pass_cells()
 		opt+=(--count "data_cmds=$a/data_cmds" --count "data_bufs=$a/data_bufs")
 	fi
 	out=$($ULP_IO bench "$path" "${spec[@]}" --seconds "$secs" \
-		--runs "$(pass_reps "$pass")" "${opt[@]}")
+		--runs "$(pass_reps "$pass")" --warmup "$warmup" "${opt[@]}")
 	grep "^#" <<<"$out"
 	for i in "${!cellv[@]}"; do
 		read -r bs qd layout <<<"${cellv[$i]}"

@@ -47,14 +47,19 @@ struct rxe_it {
 	struct rxe_dma_info	*dma;
 };
 
-static void rxe_it_exit(struct kunit *test)
+/*
+ * The PD and the device, released as a KUnit action rather than by the
+ * suite's exit: KUnit runs the exit before a case's actions, and the
+ * MRs a case frees in its actions (rxe_ib_cell_free()) hold the PD.
+ * Actions run last registered first, so this one runs after them.
+ */
+static void rxe_it_release(void *data)
 {
-	struct rxe_it *t = test->priv;
+	struct rxe_it *t = data;
 
 	if (!IS_ERR_OR_NULL(t->pd))
 		ib_dealloc_pd(t->pd);
-	if (t->dev)
-		ib_device_put(t->dev);
+	ib_device_put(t->dev);
 }
 
 static int rxe_it_init(struct kunit *test)
@@ -67,14 +72,14 @@ static int rxe_it_init(struct kunit *test)
 	t->dev = ib_device_get_by_name(ibdev, RDMA_DRIVER_RXE);
 	if (!t->dev)
 		kunit_skip(test, "no rxe device %s", ibdev);
+	if (kunit_add_action_or_reset(test, rxe_it_release, t))
+		return -ENOMEM;
 	t->pd = ib_alloc_pd(t->dev, 0);
 	t->buf = kunit_kmalloc(test, RXE_IT_LEN, GFP_KERNEL);
 	t->out = kunit_kmalloc(test, RXE_IT_LEN, GFP_KERNEL);
 	t->dma = kunit_kzalloc(test, struct_size(t->dma, sge, 1), GFP_KERNEL);
-	if (IS_ERR(t->pd) || !t->buf || !t->out || !t->dma) {
-		rxe_it_exit(test);
+	if (IS_ERR(t->pd) || !t->buf || !t->out || !t->dma)
 		return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -1060,7 +1065,6 @@ static struct kunit_case rxe_indirect_cases[] = {
 static struct kunit_suite rxe_indirect_suite = {
 	.name = "rxe_indirect",
 	.init = rxe_it_init,
-	.exit = rxe_it_exit,
 	.test_cases = rxe_indirect_cases,
 };
 
@@ -1390,7 +1394,6 @@ static struct kunit_case rxe_indirect_bench_cases[] = {
 static struct kunit_suite rxe_indirect_bench_suite = {
 	.name = "rxe_indirect_bench",
 	.init = rxe_it_init,
-	.exit = rxe_it_exit,
 	.test_cases = rxe_indirect_bench_cases,
 	.attr.speed = KUNIT_SPEED_SLOW,
 };
