@@ -703,15 +703,24 @@ def ulp_plot(data):
         cats = sorted({k[3:] for k in iops if k[0] == ulp}, key=by_order)
         name = 'ulp_%s.dat' % ulp
         # each cell relative to the base kernel's stock path in the same
-        # category: IOPS differ 100-fold between 4 KiB and 1 MiB
+        # category: IOPS differ 100-fold between 4 KiB and 1 MiB; a
+        # layout the base does not measure (misaligned), relative to the
+        # patched kernel's stock path, its label marked *
+        stock = ('patched', 'off' if ulp == 'nfs' else 'never:off')
         base = {c: iops.get((ulp, 'base', 'stock') + c, math.nan) for c in cats}
         what, ylabel = 'median IOPS relative to the base kernel (stock)', 'IOPS / base stock'
         if all(math.isnan(b) for b in base.values()):
             base = {c: 1 for c in cats}
             what, ylabel = 'median IOPS (no base kernel cells)', 'IOPS'
+        mark = {c for c in cats if math.isnan(base[c]) and (ulp,) + stock + c in iops}
+        for c in mark:
+            base[c] = iops[(ulp,) + stock + c]
+        if mark:
+            what += ', * the patched stock path'
+        cats = [c for c in cats if not math.isnan(base[c])]
         gp.append("set ylabel '%s'" % ylabel)
         files[name] = ['# bs/qd/layout ' + ' '.join('"%s %s"' % s for s in series)] + [
-            '"%s/%d/%s" ' % (fmt_size(c[0], ''), c[1], c[2]) + ' '.join(
+            '"%s/%d/%s%s" ' % (fmt_size(c[0], ''), c[1], c[2], '*' * (c in mark)) + ' '.join(
                 '%g' % (iops.get((ulp,) + s + c, math.nan) / base[c]) for s in series)
             for c in cats]
         plots = ["'%s' using %d%s title '%s %s'" % (name, i + 2, ':xtic(1)' * (i == 0), *s)
