@@ -15,7 +15,8 @@
 # 512 bytes into a page and gappy iovecs (4 KiB each, 512 bytes into its
 # own page), 4 KiB at queue depth 1 and 16, 64 KiB and 1 MiB at 16
 # (WB_BENCH_ULP_CELLS; WB_BENCH_QUICK=1: 64 KiB at 16; layouts() says
-# which layouts each pass measures), WB_BENCH_REPS runs of
+# which layouts each pass measures, WB_BENCH_ULP_LAYOUTS replaces them
+# in every cell), WB_BENCH_REPS runs of
 # WB_BENCH_SECONDS each per visit.  The passes are visited in
 # WB_BENCH_ROUNDS rounds (A B A B ..., not A A B B), so that what drifts
 # during a boot falls on every pass alike; the report pools a cell's
@@ -79,6 +80,7 @@ layouts()
 	*) l="aligned misaligned gappy" ;;
 	esac
 	[ "$quick" = 1 ] && l=${l/misaligned /}
+	l=${WB_BENCH_ULP_LAYOUTS:-$l}
 	[ "$2" -le 4096 ] && l=${l/ gappy/}
 	echo "${l:-}"
 }
