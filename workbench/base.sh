@@ -12,7 +12,7 @@
 # The base carries the series' upstream fixes without which the benchmark
 # cannot run at all (base_fixes, by subject; cherry-picked from
 # build/linux): without the svcrdma one, 6.12's NFS server livelocks in
-# a one-vCPU guest at 4 KiB reads.  Nothing of the feature.
+# a one-vCPU guest at 1 MiB reads.  Nothing of the feature.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)

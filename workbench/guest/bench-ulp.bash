@@ -34,9 +34,10 @@ quick=${WB_BENCH_QUICK:-0}
 reps=${WB_BENCH_REPS:-3}
 secs=${WB_BENCH_SECONDS:-1}
 rounds=${WB_BENCH_ROUNDS:-1}
-# seconds of reads after each attach that are not counted: the first
-# seconds ran slower (SRP and NVMe/RDMA 4 KiB depth 1: 1 to 3 % for up
-# to three runs of a visit, a base's first run at half the rate)
+# seconds of reads after each attach that are not counted: a base
+# kernel's first run of NVMe/RDMA 4 KiB depth 1 once ran at half the
+# rate (it does not remove NVMe's two rates per visit there, nor the
+# faster third run of a visit)
 warmup=${WB_BENCH_WARMUP:-3}
 # pass_reps PASS: the runs per cell of a visit.  SRP's stock path (never,
 # and the base) splits an aligned 64 KiB read into one block request in
@@ -90,7 +91,7 @@ layouts()
 # time), a benchdata record of pass_reps runs per cell
 pass_cells()
 {
-	local pass=$1 path=$2 c bs qd layout out lines k i xf sw a
+	local pass=$1 path=$2 c bs qd layout out lines k i ctr a
 	local spec=() cellv=() opt=()
 	local -A col
 
@@ -127,11 +128,15 @@ pass_cells()
 				cut -d= -f2 | paste -sd,)
 		done
 		# the RDMA transfers per command at the target, over the runs
-		xf=$(grep -v " run=" <<<"$lines" | awk '{
+		# the --count figures over the runs: SRP's RDMA transfers per
+		# command at the target, the NFS server's Send Queue waits
+		ctr=$(grep -v " run=" <<<"$lines" | awk '{
 			for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
-		} END { if ("data_cmds" in v) printf "%.2f", v["data_cmds"] ? v["data_bufs"] / v["data_cmds"] : 0 }')
-		sw=$(grep -v " run=" <<<"$lines" | grep -o "\bsq_waits=[0-9]*" | cut -d= -f2)
-		echo "benchdata ulp ulp=$t kernel=$kernel pass=$pass bs=$bs qd=$qd layout=$layout iops=${col[iops]} mbps=${col[mbps]} req=${col[req_per_io]} cpu=${col[cpu_us_per_io]}${xf:+ xfer=$xf}${sw:+ sq_waits=$sw}"
+		} END {
+			if ("data_cmds" in v) printf " xfer=%.2f", v["data_cmds"] ? v["data_bufs"] / v["data_cmds"] : 0
+			if ("sq_waits" in v) printf " sq_waits=%d", v["sq_waits"]
+		}')
+		echo "benchdata ulp ulp=$t kernel=$kernel pass=$pass bs=$bs qd=$qd layout=$layout iops=${col[iops]} mbps=${col[mbps]} req=${col[req_per_io]} cpu=${col[cpu_us_per_io]}$ctr"
 	done
 }
 

@@ -402,9 +402,9 @@ def bench(args):
             return 2
         cells.append((int(f[0]), int(f[1]), f[2]))
     if args.warmup:
-        # the first seconds after an attach can run slower (seen at
-        # NVMe/RDMA 4 KiB depth 1: a whole visit 3 % slower, a first run
-        # at half the rate); they are measured, not counted
+        # the first seconds after an attach can run slower (seen once at
+        # NVMe/RDMA 4 KiB depth 1: a first run at half the rate); they
+        # are measured, not counted
         args.bs, args.qd, args.layout = cells[0]
         seconds, args.seconds = args.seconds, args.warmup
         res = bench_run(args, 0)
