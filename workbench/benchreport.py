@@ -25,7 +25,7 @@ Tables:
                                                  rxe's access of one packet
   ulp     ulp=iser|srp|nvme|nfs kernel=base|patched pass=P bs=B qd=Q
           layout=aligned|misaligned|gappy iops=... mbps=... req=... cpu=...
-          [xfer=...] [sq_waits=...]              storage protocol on rxe
+          [ctx=...] [xfer=...] [sq_waits=...]    storage protocol on rxe
 
 A record is labelled with the machine line before it; the machine's
 clock= (icount: the guest's clock counts instructions, QEMU -icount;
@@ -77,7 +77,8 @@ REG_TARGET = 0.5
 MIN_RUNS, CONFIDENCE, RESAMPLES = 5, 0.95, 2000
 FAST_MR_LIMIT = 'fast MR maps at most 512 pages'
 # counters some ULP records carry, with their column titles
-ULP_EXTRA = (('xfer', 'xfer per command'), ('sq_waits', 'server SQ waits'))
+ULP_EXTRA = (('ctx', 'context switches per I/O'), ('xfer', 'xfer per command'),
+             ('sq_waits', 'server SQ waits'))
 RULE = ('Each cell gives the median of its runs with the min–max range. A ratio A/B is '
         'median(A)/median(B) with a %d %% confidence interval: the runs of A and of B are '
         'resampled with replacement %d times (a fixed seed, so the report is reproducible), '
@@ -168,7 +169,8 @@ def merge(old, rec, keys, drift):
     if old is None or 'why' in old or 'why' in rec:
         return rec
     out = dict(rec)
-    for k in keys:
+    # the measured keys, and the per-run counters a table may add
+    for k in keys + tuple(k for k in old if isinstance(old[k], list) and k not in keys):
         if k in old and k in rec:
             out[k] = runs(old[k]) + runs(rec[k])
     first, again = stats(runs(old[keys[0]]))[1], stats(runs(rec[keys[0]]))[1]

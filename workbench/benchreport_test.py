@@ -109,6 +109,20 @@ def fmt(v):
     return ','.join('%g' % x for x in v)
 
 
+def case_merge_pools_counters():
+    # a cell visited twice: its measured runs and its per-run counters
+    # (context switches per I/O) pooled, a scalar counter the later visit's
+    old = {'iops': [10.0, 11.0], 'mbps': [1.0, 1.1], 'ctx': [10.8, 10.8], 'xfer': 1.0}
+    new = {'iops': [12.0, 13.0], 'mbps': [1.2, 1.3], 'ctx': [13.1, 13.0], 'xfer': 2.0}
+    drift = []
+    out = br.merge(old, new, ('iops', 'mbps'), drift)
+    assert out['iops'] == [10.0, 11.0, 12.0, 13.0], out
+    assert out['ctx'] == [10.8, 10.8, 13.1, 13.0], out
+    assert out['xfer'] == 2.0, out
+    assert br.extra_col(out, 'ctx') == br.fmt_runs([10.8, 10.8, 13.1, 13.0]), out
+    assert len(drift) == 1 and abs(drift[0] - 12.5 / 10.5) < 1e-9, drift
+
+
 def case_report():
     data = DATA % {'one': fmt(spread(100, 0.01)), 'big': fmt(spread(150, 0.01)),
                    'a': fmt(spread(101, 0.005)), 'b': fmt(spread(100, 0.005)),

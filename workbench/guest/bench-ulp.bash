@@ -22,7 +22,7 @@
 # during a boot falls on every pass alike; the report pools a cell's
 # visits.  Every visit of a cell is one "benchdata ulp" record with
 # each run's IOPS, MB/s, block requests (NFS: READ RPCs) per I/O, guest
-# CPU time per I/O, and for SRP on the patched kernel the RDMA transfers
+# CPU time and context switches per I/O, and for SRP on the patched kernel the RDMA transfers
 # per command at the target over the cell (ib_srpt's data_bufs over
 # data_cmds).
 . "$WB_KSFT/kselftest/ktap_helpers.sh"
@@ -123,7 +123,7 @@ pass_cells()
 			continue
 		fi
 		# one line per run, "run=K ios=.. iops=.. ...": a list per figure
-		for k in iops mbps req_per_io cpu_us_per_io; do
+		for k in iops mbps req_per_io cpu_us_per_io ctx_per_io; do
 			col[$k]=$(grep " run=" <<<"$lines" | grep -o "\b$k=[0-9.]*" |
 				cut -d= -f2 | paste -sd,)
 		done
@@ -136,7 +136,7 @@ pass_cells()
 			if ("data_cmds" in v) printf " xfer=%.2f", v["data_cmds"] ? v["data_bufs"] / v["data_cmds"] : 0
 			if ("sq_waits" in v) printf " sq_waits=%d", v["sq_waits"]
 		}')
-		echo "benchdata ulp ulp=$t kernel=$kernel pass=$pass bs=$bs qd=$qd layout=$layout iops=${col[iops]} mbps=${col[mbps]} req=${col[req_per_io]} cpu=${col[cpu_us_per_io]}$ctr"
+		echo "benchdata ulp ulp=$t kernel=$kernel pass=$pass bs=$bs qd=$qd layout=$layout iops=${col[iops]} mbps=${col[mbps]} req=${col[req_per_io]} cpu=${col[cpu_us_per_io]} ctx=${col[ctx_per_io]}$ctr"
 	done
 }
 

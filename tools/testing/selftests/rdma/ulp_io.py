@@ -34,8 +34,9 @@ fio cannot make.
       processes, into a page-aligned buffer, a buffer 512 bytes into a page,
       or B/4096 iovecs of 4 KiB each 512 bytes into its own page (gappy).
       Prints one line per run: run, ios, iops, MB/s, block-layer requests
-      (with --nfs-mount: READ RPCs) per I/O and CPU time per I/O (all CPUs,
-      from /proc/stat).  Measures only: the data is not checked.  With
+      (with --nfs-mount: READ RPCs) per I/O, CPU time per I/O (all CPUs,
+      from /proc/stat) and context switches per I/O (the whole machine's,
+      /proc/stat's ctxt).  Measures only: the data is not checked.  With
       --cell, the runs of each cell in turn, in one process (starting
       Python costs seconds of an instruction-counted guest's time), each
       line led by cell=K (from 1); after a cell's runs, a line of how much
@@ -287,6 +288,15 @@ def cpu_busy():
     return sum(t) - t[3] - t[4]  # all but idle and iowait
 
 
+def ctx_switches():
+    """Context switches of all CPUs so far, from /proc/stat."""
+    with open('/proc/stat') as f:
+        for line in f:
+            if line.startswith('ctxt '):
+                return int(line.split()[1])
+    raise OSError('no ctxt line in /proc/stat')
+
+
 def nfs_reads(mnt):
     """READ RPCs of the NFS mount on mnt so far, from /proc/self/mountstats."""
     on = False
@@ -308,7 +318,7 @@ def bench_run(args, seed):
     r, w = os.pipe()
     s0 = read_stat(args.stat)[0] if args.stat else None
     n0 = nfs_reads(args.nfs_mount) if args.nfs_mount else None
-    c0, t0 = cpu_busy(), time.monotonic()
+    x0, c0, t0 = ctx_switches(), cpu_busy(), time.monotonic()
     pids = []
     for i in range(args.qd):
         pid = os.fork()
@@ -335,7 +345,7 @@ def bench_run(args, seed):
     os.close(w)
     for pid in pids:
         os.waitpid(pid, 0)
-    t1, c1 = time.monotonic(), cpu_busy()
+    t1, c1, x1 = time.monotonic(), cpu_busy(), ctx_switches()
     with os.fdopen(r) as f:
         counts = [int(x) for x in f.read().split()]
     # A reader that did no I/O in the run was not scheduled in time (a
@@ -354,6 +364,7 @@ def bench_run(args, seed):
         res['req_per_io'] = '%.2f' % ((nfs_reads(args.nfs_mount) - n0) / ios)
     hz = os.sysconf('SC_CLK_TCK')
     res['cpu_us_per_io'] = '%.0f' % ((c1 - c0) * 1e6 / hz / ios)
+    res['ctx_per_io'] = '%.2f' % ((x1 - x0) / ios)
     return res
 
 
