@@ -22,9 +22,9 @@
 # during a boot falls on every pass alike; the report pools a cell's
 # visits.  Every visit of a cell is one "benchdata ulp" record with
 # each run's IOPS, MB/s, block requests (NFS: READ RPCs) per I/O, guest
-# CPU time and context switches per I/O, and for SRP on the patched kernel the RDMA transfers
-# per command at the target over the cell (ib_srpt's data_bufs over
-# data_cmds).
+# CPU time and context switches per I/O, and for SRP on the patched
+# kernel the RDMA transfers per command at the target over the cell
+# (ib_srpt's data_bufs over data_cmds).
 . "$WB_KSFT/kselftest/ktap_helpers.sh"
 . "$WB_KSFT/rdma/rxe_lib.sh"
 . "$WB_KSFT/rdma/ulp_lib.sh"
@@ -127,7 +127,6 @@ pass_cells()
 			col[$k]=$(grep " run=" <<<"$lines" | grep -o "\b$k=[0-9.]*" |
 				cut -d= -f2 | paste -sd,)
 		done
-		# the RDMA transfers per command at the target, over the runs
 		# the --count figures over the runs: SRP's RDMA transfers per
 		# command at the target, the NFS server's Send Queue waits
 		ctr=$(grep -v " run=" <<<"$lines" | awk '{
