@@ -87,6 +87,61 @@ def case_interval_covers():
     assert held >= 170, held
 
 
+# NVMe/RDMA 4 KiB depth 1: each visit of two runs in one of two states
+# (about 10.7 or 13.0 context switches per I/O, 8000 or 7760 IOPS)
+FAST, SLOW = (8000, 10.7), (7760, 13.0)
+
+
+def visits(*kinds, scale=1.0):
+    """The (iops, ctx) runs of visits of two runs each, in the states kinds."""
+    iops, ctx = [], []
+    for i, (v, c) in enumerate(kinds):
+        iops += [scale * v * (1 + 0.001 * (i % 3 - 1)), scale * v * (1 + 0.001 * (i % 2))]
+        ctx += [c, c + 0.02]
+    return iops, ctx
+
+
+def case_states():
+    assert br.states([10.7, 13.0, 10.8, 12.9, 10.75]) == [0, 1, 0, 1, 0]
+    # a spread without a gap of 10 % is one state
+    assert br.states([10.7, 11.1, 11.5, 11.9, 12.3]) == [0] * 5
+
+
+def case_matched_takes_state_out():
+    # the same IOPS in each state, the states shared unevenly: pooled, the
+    # interval holds 1.0 only loosely; by state, it decides
+    a, actx = visits(FAST, SLOW, SLOW)
+    b, bctx = visits(FAST, FAST, SLOW, FAST)
+    r = br.matched_ratio(a, b, actx, bctx)
+    assert r[3] is None and len(r) == 5, r
+    assert abs(r[0] - 1.0) < 0.002 and r[2] - r[1] < 0.005, r
+    assert br.verdict(r, 0.98) == 'meets', r
+    assert '10.7: 2 + 6 runs' in r[4] and '13.0: 4 + 2 runs' in r[4], r
+    assert br.verdict(br.ratio(a, b), 0.98) == 'undecided', br.ratio(a, b)
+
+
+def case_matched_keeps_a_loss():
+    # 5 % fewer IOPS in both states is a loss, whatever the shares
+    a, actx = visits(FAST, SLOW, SLOW, scale=0.95)
+    b, bctx = visits(FAST, SLOW, FAST)
+    r = br.matched_ratio(a, b, actx, bctx)
+    assert len(r) == 5 and abs(r[0] - 0.95) < 0.003, r
+    assert br.verdict(r, 0.98) == 'misses', r
+
+
+def case_matched_needs_a_shared_state():
+    # one side only ever slow, the other only fast: nothing to match,
+    # the pooled ratio stands (and shows the 3 %)
+    a, actx = visits(SLOW, SLOW, SLOW)
+    b, bctx = visits(FAST, FAST, FAST)
+    r = br.matched_ratio(a, b, actx, bctx)
+    assert r == br.ratio(a, b) and len(r) == 4, r
+    assert br.verdict(r, 0.98) == 'misses', r
+    # without context switches (older records) the pooled ratio too
+    a, _ = visits(FAST, SLOW, SLOW)
+    assert br.matched_ratio(a, b, 'missing', bctx) == br.ratio(a, b)
+
+
 DATA = '''\
 benchdata machine accel=tcg clock=icount cpus=2 mem_mb=2048 kernel=patched
 benchdata config quick=1
@@ -97,6 +152,8 @@ benchdata packet dir=gather n=64 size=512 bytes=1024 direct_ns=%(d)s sg_gaps_ns=
 benchdata packet dir=gather n=1024 size=4096 bytes=1024 sg_gaps_ns=%(fast)s indirect_ns=%(fast)s memcpy_ns=%(m)s
 benchdata ulp ulp=iser kernel=patched pass=auto:on bs=65536 qd=16 layout=aligned iops=%(a)s mbps=%(a)s req=%(r)s cpu=%(r)s
 benchdata ulp ulp=iser kernel=patched pass=never:off bs=65536 qd=16 layout=aligned iops=%(b)s mbps=%(b)s req=%(r)s cpu=%(r)s
+benchdata ulp ulp=nvme kernel=patched pass=auto:on bs=4096 qd=1 layout=aligned iops=%(na)s mbps=%(na)s req=%(r6)s cpu=%(r6)s ctx=%(nac)s
+benchdata ulp ulp=nvme kernel=patched pass=never:off bs=4096 qd=1 layout=aligned iops=%(nb)s mbps=%(nb)s req=%(r8)s cpu=%(r8)s ctx=%(nbc)s
 benchdata ulp ulp=nfs kernel=patched pass=on bs=4096 qd=16 layout=aligned iops=%(a)s mbps=%(a)s req=%(r)s cpu=%(r)s sq_waits=37
 benchdata ulp ulp=nfs kernel=patched pass=off bs=4096 qd=16 layout=aligned iops=%(b)s mbps=%(b)s req=%(r)s cpu=%(r)s
 benchdata machine accel=tcg clock=wall cpus=2 mem_mb=2048 kernel=patched
@@ -124,11 +181,14 @@ def case_merge_pools_counters():
 
 
 def case_report():
-    data = DATA % {'one': fmt(spread(100, 0.01)), 'big': fmt(spread(150, 0.01)),
+    (na, nac), (nb, nbc) = visits(FAST, SLOW, SLOW), visits(FAST, FAST, SLOW, FAST)
+    data = DATA % {'na': fmt(na), 'nac': fmt(nac), 'nb': fmt(nb), 'nbc': fmt(nbc),
+                   'one': fmt(spread(100, 0.01)), 'big': fmt(spread(150, 0.01)),
                    'a': fmt(spread(101, 0.005)), 'b': fmt(spread(100, 0.005)),
                    'w': fmt(spread(50, 0.005)), 'r': fmt([1] * 9),
                    'd': fmt(spread(800, 0.001)), 'fast': fmt(spread(730, 0.001)),
-                   'slow': fmt(spread(1000, 0.001)), 'm': fmt(spread(450, 0.001))}
+                   'slow': fmt(spread(1000, 0.001)), 'm': fmt(spread(450, 0.001)),
+                   'r6': fmt([1] * 6), 'r8': fmt([1] * 8)}
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, 'data.txt')
         with open(path, 'w') as f:
@@ -144,6 +204,10 @@ def case_report():
            if ln.startswith('| iser 64 KiB qd 16: patched auto:on aligned / patched never:off')]
     assert row and row[0].endswith('| meets |'), row
     assert 'Instruction-timed' in main
+    # NVMe's two states taken out: the ratio by state, and how the runs fell
+    row = [ln for ln in main.splitlines()
+           if ln.startswith('| nvme 4 KiB qd 1: patched auto:on aligned / patched never:off')]
+    assert row and row[0].endswith('| meets |') and '13.0: 4 + 2 runs' in row[0], row
     walker = [ln for ln in main.splitlines() if ln.startswith('| walker: ps per lookup')]
     assert walker and walker[0].endswith('| meets |'), walker
     # the wall-clock pass measured 0.5x: shown, never judged
