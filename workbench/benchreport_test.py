@@ -142,6 +142,39 @@ def case_matched_needs_a_shared_state():
     assert br.matched_ratio(a, b, 'missing', bctx) == br.ratio(a, b)
 
 
+def case_matched_needs_runs_in_a_state():
+    # a state one side saw in one run only is not compared: one odd pair
+    # of runs cannot set the ratio, nor narrow its interval
+    a, b = [8000.0] * 5 + [7000.0], [8000.0] * 5 + [7760.0]
+    actx, bctx = [10.7] * 5 + [13.0], [10.7] * 5 + [13.0]
+    r = br.matched_ratio(a, b, actx, bctx)
+    assert len(r) == 5 and r[0] == 1.0 and '13.0: 1 + 1 runs' in r[4], r
+    # one side's outlier run alone in the other side's state: the pooled
+    # ratio stands
+    a, actx = [100.0] * 6, [10.0] * 6
+    b, bctx = [100.0] * 5 + [90.0], [12.0] * 5 + [10.4]
+    assert br.matched_ratio(a, b, actx, bctx) == br.ratio(a, b)
+    # a run of no I/O: no logarithm of zero
+    a = [0.0] + [8000.0] * 5
+    assert br.matched_ratio(a, b, [10.7] * 6, [10.7] * 3 + [13.0] * 3)[0] is not None
+
+
+def case_ctx_per_run():
+    # a visit of one run gives one number; pooled, the runs stay aligned
+    out = br.merge({'iops': 8000.0, 'mbps': 1.0, 'ctx': 10.7},
+                   {'iops': [7760.0, 7761.0], 'mbps': [1.0, 1.0], 'ctx': [13.0, 13.0]},
+                   ('iops', 'mbps'), [])
+    assert out['iops'] == [8000.0, 7760.0, 7761.0] and out['ctx'] == [10.7, 13.0, 13.0], out
+    rec = {'ulp': 'nvme', 'kernel': 'base', 'pass': 'stock', 'bs': 4096.0, 'qd': 1.0,
+           'layout': 'aligned', 'iops': [1.0, 2.0], 'mbps': [1.0, 2.0], 'req': [1.0, 1.0],
+           'cpu': [1.0, 1.0], 'ctx': [10.7, 10.8, 10.9]}
+    try:
+        br.check_record('ulp', rec)
+    except ValueError:
+        return
+    raise AssertionError('3 ctx= runs for 2 iops= runs were accepted')
+
+
 DATA = '''\
 benchdata machine accel=tcg clock=icount cpus=2 mem_mb=2048 kernel=patched
 benchdata config quick=1
@@ -207,7 +240,8 @@ def case_report():
     # NVMe's two states taken out: the ratio by state, and how the runs fell
     row = [ln for ln in main.splitlines()
            if ln.startswith('| nvme 4 KiB qd 1: patched auto:on aligned / patched never:off')]
-    assert row and row[0].endswith('| meets |') and '13.0: 4 + 2 runs' in row[0], row
+    assert row and row[0].endswith('| meets by state |') and '13.0: 4 + 2 runs' in row[0], row
+    assert ', 1 meets by state, ' in main, main
     walker = [ln for ln in main.splitlines() if ln.startswith('| walker: ps per lookup')]
     assert walker and walker[0].endswith('| meets |'), walker
     # the wall-clock pass measured 0.5x: shown, never judged
