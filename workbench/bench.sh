@@ -60,8 +60,9 @@ rc=0
 # CPUs evenly: the patched kernel's in-kernel benchmarks, then each of
 # its ULPs with all of that ULP's passes (the ratios between passes are
 # taken within a boot).  The unpatched base runs the ULPs only (it has no
-# *_bench suite), in two guests, its one pass visited in rounds as the
-# patched kernel's passes are.  It boots twice (QUICK=1: once), so that what
+# *_bench suite), in two guests, its one pass visited in as many rounds
+# as each pass of the patched kernel, split over its boots.  It boots
+# twice (QUICK=1: once), so that what
 # differs between boots shows in the intervals of the kernel-to-kernel
 # ratios.  The wall-clock boot runs alone, after them.
 jobs_max=${WB_BENCH_JOBS:-$(nproc)}
@@ -74,21 +75,17 @@ ulps=${WB_BENCH_ULPS-srp nfs nvme iser}
 groups=("iser srp" "nvme nfs")
 [ -n "${WB_BENCH_ULPS+set}" ] && groups=("$ulps" "")
 running=0
-# guest NAME KERNEL ULPS KUNIT [CLOCK]: one boot into build/bench/NAME
+# guest NAME KERNEL ULPS KUNIT [CLOCK [ROUNDS]]: one boot into
+# build/bench/NAME, of ROUNDS rounds of visits (default WB_BENCH_ROUNDS)
 guest()
 {
 	local name=$1 kernel=$2 ulps=$3 kunit=$4 gclock=${5:-$clock}
 	local obj=$repo/build/obj mod=$repo/build/modroot cmd=kunit.enable=0
-	local reps=$WB_BENCH_REPS rounds=$WB_BENCH_ROUNDS smp=$WB_SMP gquick=$quick
+	local reps=$WB_BENCH_REPS rounds=${6:-$WB_BENCH_ROUNDS} smp=$WB_SMP
+	local gquick=$quick
 
-	# the base: its one pass visited as often as each pass of the
-	# patched kernel, the visits split over its two boots, with as many
-	# runs per visit (a visit's third run and later can run faster:
-	# NVMe/RDMA 4 KiB at depth 1 by about 1 %, so a visit of three runs
-	# against visits of two would favour the base)
 	if [ "$kernel" = base ]; then
 		obj=$repo/build/obj-base mod=$repo/build/modroot-base
-		[ "$quick" = 1 ] || rounds=$(((rounds + 1) / 2))
 	fi
 	[ "$kunit" = 0 ] || cmd="kunit.filter_glob=*_bench"
 	# the wall-clock table: two vCPUs, QUICK=1's cells, one round
@@ -115,17 +112,26 @@ start()
 	"$@" &
 	running=$((running + 1))
 }
-# roughly the longest first: SRP, whose stock path takes twice the runs
+# roughly the longest first: SRP
 set -- $ulps
 [ $# -gt 0 ] && { start guest "patched-$1" patched "$1" 0; shift; }
 start guest patched-kunit patched "" 1
 for u in "$@"; do
 	start guest "patched-$u" patched "$u" 0
 done
+# the base's rounds: the first boot half of them (rounded up), the second
+# the rest, each visit with the patched passes' runs (QUICK=1: one boot of
+# all of them)
+base_rounds=$WB_BENCH_ROUNDS
+[ "$quick" = 1 ] || base_rounds=$(((WB_BENCH_ROUNDS + 1) / 2))
 for b in 1 2; do
-	[ "$b" = 2 ] && [ "$quick" = 1 ] && break
-	[ -n "${groups[0]}" ] && start guest "base$b-a" base "${groups[0]}" 0
-	[ -n "${groups[1]}" ] && start guest "base$b-b" base "${groups[1]}" 0
+	[ "$base_rounds" -gt 0 ] || break
+	[ -n "${groups[0]}" ] &&
+		start guest "base$b-a" base "${groups[0]}" 0 "$clock" "$base_rounds"
+	[ -n "${groups[1]}" ] &&
+		start guest "base$b-b" base "${groups[1]}" 0 "$clock" "$base_rounds"
+	base_rounds=$((WB_BENCH_ROUNDS - base_rounds))
+	[ "$quick" = 1 ] && break
 done
 while [ "$running" -gt 0 ]; do
 	wait -n || rc=1

@@ -36,22 +36,8 @@ secs=${WB_BENCH_SECONDS:-1}
 rounds=${WB_BENCH_ROUNDS:-1}
 # seconds of reads after each attach that are not counted: a base
 # kernel's first run of NVMe/RDMA 4 KiB depth 1 once ran at half the
-# rate (it does not remove NVMe's two rates per visit there, nor the
-# faster third run of a visit)
+# rate (it does not remove NVMe's two rates per visit there)
 warmup=${WB_BENCH_WARMUP:-3}
-# pass_reps PASS: the runs per cell of a visit.  SRP's stock path (never,
-# and the base) splits an aligned 64 KiB read into one block request in
-# some runs and two in others (req per I/O 1.00 to 2.00 from run to run,
-# IOPS 993 to 1032), so in the full run its cells take twice the runs to
-# tell a 2 % effect from that (QUICK=1 keeps its time; its SRP stock path
-# against the base can come out undecided).
-pass_reps()
-{
-	case $quick:$t:$1 in
-	0:srp:never:* | 0:srp:stock) echo $((reps * 2)) ;;
-	*) echo "$reps" ;;
-	esac
-}
 case $kernel:$t:$quick in
 base:*) passes=stock ;;
 patched:nfs:*) passes="on off" ;;
@@ -88,7 +74,7 @@ layouts()
 
 # pass_cells PASS PATH: every cell of the pass, in one ulp_io.py process
 # (starting Python costs about 2 s of an instruction-counted guest's
-# time), a benchdata record of pass_reps runs per cell
+# time), a benchdata record of WB_BENCH_REPS runs per cell
 pass_cells()
 {
 	local pass=$1 path=$2 c bs qd layout out lines k i ctr a
@@ -113,7 +99,7 @@ pass_cells()
 		opt+=(--count "data_cmds=$a/data_cmds" --count "data_bufs=$a/data_bufs")
 	fi
 	out=$($ULP_IO bench "$path" "${spec[@]}" --seconds "$secs" \
-		--runs "$(pass_reps "$pass")" --warmup "$warmup" "${opt[@]}")
+		--runs "$reps" --warmup "$warmup" "${opt[@]}")
 	grep "^#" <<<"$out"
 	for i in "${!cellv[@]}"; do
 		read -r bs qd layout <<<"${cellv[$i]}"

@@ -32,7 +32,11 @@ fio cannot make.
                        [--warmup S] [the options above]
       R runs of O_DIRECT random reads of B bytes for S seconds by N
       processes, into a page-aligned buffer, a buffer 512 bytes into a page,
-      or B/4096 iovecs of 4 KiB each 512 bytes into its own page (gappy).
+      or B/4096 iovecs of 4 KiB each 512 bytes into its own page (gappy),
+      each reader's in pages of which no two neighbours are adjacent in
+      physical memory (so that segments per I/O do not change from run to
+      run; needs CAP_SYS_ADMIN to read /proc/self/pagemap), the same pages
+      for every run of a cell.
       Prints one line per run: run, ios, iops, MB/s, block-layer requests
       (with --nfs-mount: READ RPCs) per I/O, CPU time per I/O (all CPUs,
       from /proc/stat) and context switches per I/O (the whole machine's,
@@ -269,31 +273,83 @@ def sgio(args):
     return 0
 
 
+def page_frames(addr, n):
+    """The page frame numbers of n pages from addr, from /proc/self/pagemap
+    (0 for a page not present, or without CAP_SYS_ADMIN)."""
+    with open('/proc/self/pagemap', 'rb') as f:
+        f.seek(addr // PAGE * 8)
+        e = struct.unpack('%dQ' % n, f.read(8 * n))
+    return [x & ((1 << 55) - 1) if x >> 63 else 0 for x in e]
+
+
+def scattered(n):
+    """n pages of shared anonymous memory at consecutive addresses, no two
+    neighbours adjacent in physical memory, as a ctypes array.
+
+    Faulted in order, neighbouring pages are physically contiguous in some
+    runs and not in others, so a block driver's segments per I/O (and,
+    under a segment limit, the requests per I/O) changed from run to run:
+    SRP's stock path split an aligned 64 KiB read into 1.06 to 2.00
+    requests per I/O, its IOPS following.  The pages are taken from a pool
+    of twice as many, each skipping any that would be physically adjacent
+    to the one before, and moved into place with mremap(); the rest of the
+    pool is unmapped.  Shared, so that a child forked to read into them
+    reads into these pages (a private page would be copied on write)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = libc.mremap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                          ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    libc.mremap.argtypes = [ctypes.c_void_p, ctypes.c_size_t,
+                            ctypes.c_size_t, ctypes.c_int, ctypes.c_void_p]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    prot = mmap.PROT_READ | mmap.PROT_WRITE
+    flags = mmap.MAP_SHARED | mmap.MAP_ANONYMOUS
+    failed = ctypes.c_void_p(-1).value
+    pool_n = 2 * n + 2
+    pool = libc.mmap(None, pool_n * PAGE, prot, flags, -1, 0)
+    dest = libc.mmap(None, n * PAGE, prot, flags, -1, 0)
+    if failed in (pool, dest):
+        raise OSError(ctypes.get_errno(), 'mmap')
+    for i in range(pool_n):
+        ctypes.memset(pool + i * PAGE, 0, 1)
+    pfn = page_frames(pool, pool_n)
+    if not all(pfn):
+        raise OSError('no page frame numbers in /proc/self/pagemap')
+    chosen = []
+    for i, p in enumerate(pfn):
+        if not chosen or abs(p - pfn[chosen[-1]]) > 1:
+            chosen.append(i)
+    if len(chosen) < n:
+        raise OSError('%d of %d pages not adjacent' % (len(chosen), n))
+    for k, i in enumerate(chosen[:n]):
+        to = dest + k * PAGE
+        if libc.mremap(pool + i * PAGE, PAGE, PAGE, 3, to) != to:
+            raise OSError(ctypes.get_errno(), 'mremap')  # MAYMOVE | FIXED
+    libc.munmap(pool, pool_n * PAGE)
+    return (ctypes.c_char * (n * PAGE)).from_address(dest)
+
+
 def bench_buffers(layout, bs):
-    """The iovecs of one read of bs bytes in the layout."""
+    """The iovecs of one read of bs bytes in the layout, in scattered()
+    pages."""
     if layout == 'gappy':
         k, ln, off = bs // 4096, 4096, 512
     else:
         k, ln, off = 1, bs, 512 if layout == 'misaligned' else 0
     stride = ((off + ln + PAGE - 1) // PAGE + 1) * PAGE
-    buf = mmap.mmap(-1, k * stride)
-    return [memoryview(buf)[i * stride + off:i * stride + off + ln]
-            for i in range(k)]
+    buf = memoryview(scattered(k * stride // PAGE)).cast('B')
+    return [buf[i * stride + off:i * stride + off + ln] for i in range(k)]
 
 
-def cpu_busy():
-    """Busy time of all CPUs, in clock ticks, from /proc/stat."""
+def proc_stat():
+    """(busy time of all CPUs in clock ticks, context switches so far), from
+    one read of /proc/stat."""
     with open('/proc/stat') as f:
         t = [int(x) for x in f.readline().split()[1:]]
-    return sum(t) - t[3] - t[4]  # all but idle and iowait
-
-
-def ctx_switches():
-    """Context switches of all CPUs so far, from /proc/stat."""
-    with open('/proc/stat') as f:
         for line in f:
             if line.startswith('ctxt '):
-                return int(line.split()[1])
+                # all but idle and iowait
+                return sum(t) - t[3] - t[4], int(line.split()[1])
     raise OSError('no ctxt line in /proc/stat')
 
 
@@ -310,15 +366,15 @@ def nfs_reads(mnt):
     raise OSError('no READ statistics of %s in /proc/self/mountstats' % mnt)
 
 
-def bench_run(args, seed):
-    """One timed run of bench: a dict of its figures, or None if a reader
-    failed."""
+def bench_run(args, seed, bufs):
+    """One timed run of bench, reader i reading into bufs[i]: a dict of its
+    figures, or None if a reader failed."""
     import random
     import time
     r, w = os.pipe()
     s0 = read_stat(args.stat)[0] if args.stat else None
     n0 = nfs_reads(args.nfs_mount) if args.nfs_mount else None
-    x0, c0, t0 = ctx_switches(), cpu_busy(), time.monotonic()
+    (c0, x0), t0 = proc_stat(), time.monotonic()
     pids = []
     for i in range(args.qd):
         pid = os.fork()
@@ -326,7 +382,7 @@ def bench_run(args, seed):
             os.close(r)
             n = 0
             try:
-                iov = bench_buffers(args.layout, args.bs)
+                iov = bufs[i]
                 fd = os.open(args.path, os.O_RDONLY | os.O_DIRECT)
                 rnd = random.Random(seed * 1000 + i)
                 blocks = args.span // args.bs
@@ -345,7 +401,7 @@ def bench_run(args, seed):
     os.close(w)
     for pid in pids:
         os.waitpid(pid, 0)
-    t1, c1, x1 = time.monotonic(), cpu_busy(), ctx_switches()
+    t1, (c1, x1) = time.monotonic(), proc_stat()
     with os.fdopen(r) as f:
         counts = [int(x) for x in f.read().split()]
     # A reader that did no I/O in the run was not scheduled in time (a
@@ -380,9 +436,15 @@ def bench_cell(args, tag, counts):
     if args.layout == 'gappy' and (args.bs % 4096 or args.bs < 4096):
         print(' '.join(lead + ['failed=gappy needs a multiple of 4096']))
         return False
+    try:
+        # the same pages for every run of the cell, set up untimed
+        bufs = [bench_buffers(args.layout, args.bs) for _ in range(args.qd)]
+    except OSError as e:
+        print(' '.join(lead + ['failed=buffers: %s' % e]))
+        return False
     c0 = [read_count(path) for _, path in counts]
     for run in range(1, args.runs + 1):
-        res = bench_run(args, run)
+        res = bench_run(args, run, bufs)
         if res is None:
             print(' '.join(lead + ['failed=a reader failed']))
             return False
@@ -418,7 +480,11 @@ def bench(args):
         # are measured, not counted
         args.bs, args.qd, args.layout = cells[0]
         seconds, args.seconds = args.seconds, args.warmup
-        res = bench_run(args, 0)
+        try:
+            res = bench_run(args, 0, [bench_buffers(args.layout, args.bs)
+                                      for _ in range(args.qd)])
+        except OSError:
+            res = None
         args.seconds = seconds
         print('# warmup %s' % (' '.join('%s=%s' % kv for kv in res.items())
                                if res else 'failed'))
