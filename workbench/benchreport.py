@@ -74,7 +74,9 @@ PACKET_TARGET, PACKET_MAX_N = 1.1, 64
 WALKER_TARGET = 2.0
 # a registration cycle (map, REG_MR, LOCAL_INV) within 2x of a fast MR's
 REG_TARGET = 0.5
-MIN_RUNS, CONFIDENCE, RESAMPLES = 5, 0.95, 2000
+# at least two visits of two runs (a ratio by state may have no more
+# in the states it compares)
+MIN_RUNS, CONFIDENCE, RESAMPLES = 4, 0.95, 2000
 # A ULP cell can run a whole attach in one of two scheduling states of
 # the guest, on both kernels and under every policy: NVMe/RDMA 4 KiB at
 # depth 1 makes about 10.7 context switches per I/O in one and 13.0 in

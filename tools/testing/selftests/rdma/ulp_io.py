@@ -411,7 +411,7 @@ def bench_run(args, seed, bufs):
         print('# a reader failed: %s' % counts)
         return None
     ios, dt = sum(counts), t1 - t0
-    res = {'ios': '%d' % ios, 'iops': '%.0f' % (ios / dt),
+    res = {'ios': '%d' % ios, 'iops': '%.1f' % (ios / dt),
            'mbps': '%.1f' % (ios * args.bs / dt / 1e6),
            'starved': '%d' % counts.count(0)}
     if args.stat:
