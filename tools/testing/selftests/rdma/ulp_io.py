@@ -292,8 +292,9 @@ def scattered(n):
     SRP's stock path split an aligned 64 KiB read into 1.06 to 2.00
     requests per I/O, its IOPS following.  The pages are taken from a pool
     of twice as many, each skipping any that would be physically adjacent
-    to the one before, and moved into place with mremap(); the rest of the
-    pool is unmapped.  Shared, so that a child forked to read into them
+    to the one before, and moved into place with mremap(); the pages not
+    taken are unmapped one by one (the holes the moved ones left may
+    already hold another thread's mapping).  Never unmapped.  Shared, so that a child forked to read into them
     reads into these pages (a private page would be copied on write)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.mmap.restype = libc.mremap.restype = ctypes.c_void_p
@@ -325,19 +326,24 @@ def scattered(n):
         to = dest + k * PAGE
         if libc.mremap(pool + i * PAGE, PAGE, PAGE, 3, to) != to:
             raise OSError(ctypes.get_errno(), 'mremap')  # MAYMOVE | FIXED
-    libc.munmap(pool, pool_n * PAGE)
+    for i in sorted(set(range(pool_n)) - set(chosen[:n])):
+        libc.munmap(pool + i * PAGE, PAGE)
     return (ctypes.c_char * (n * PAGE)).from_address(dest)
 
 
-def bench_buffers(layout, bs):
+def bench_buffers(layout, bs, scatter=True):
     """The iovecs of one read of bs bytes in the layout, in scattered()
-    pages."""
+    pages (kept until the process ends), or without scatter in pages as
+    they come (unmapped with the last view of them)."""
     if layout == 'gappy':
         k, ln, off = bs // 4096, 4096, 512
     else:
         k, ln, off = 1, bs, 512 if layout == 'misaligned' else 0
     stride = ((off + ln + PAGE - 1) // PAGE + 1) * PAGE
-    buf = memoryview(scattered(k * stride // PAGE)).cast('B')
+    if scatter:
+        buf = memoryview(scattered(k * stride // PAGE)).cast('B')
+    else:
+        buf = memoryview(mmap.mmap(-1, k * stride))
     return [buf[i * stride + off:i * stride + off + ln] for i in range(k)]
 
 
@@ -513,7 +519,7 @@ def soak_layout(rnd, bs):
     layout = rnd.choice(('aligned', 'misaligned', 'gappy'))
     if layout == 'gappy' and bs % 4096:
         layout = 'aligned'
-    return bench_buffers(layout, bs)
+    return bench_buffers(layout, bs, scatter=False)
 
 
 def soak(args):
