@@ -281,18 +281,23 @@ def stats(v):
     return s[0], statistics.median(s), s[-1], len(s)
 
 
+def bootstrap(resample):
+    """Return the CONFIDENCE interval (lo, hi) of RESAMPLES values of resample(rng),
+    rng a random.Random of a fixed seed."""
+    rng = random.Random(0)
+    r = sorted(resample(rng) for _ in range(RESAMPLES))
+    k = int(RESAMPLES * (1 - CONFIDENCE) / 2)
+    return r[k], r[-k - 1]
+
+
 def interval(a, b):
     """Return the CONFIDENCE bootstrap interval (lo, hi) of median(a)/median(b):
     RESAMPLES resamples of each list with replacement, a fixed seed."""
-    rng = random.Random(0)
-    r = []
-    for _ in range(RESAMPLES):
+    def resample(rng):
         x = statistics.median(rng.choices(a, k=len(a)))
         y = statistics.median(rng.choices(b, k=len(b)))
-        r.append(x / y if y > 0 else math.inf)
-    r.sort()
-    k = int(RESAMPLES * (1 - CONFIDENCE) / 2)
-    return r[k], r[-k - 1]
+        return x / y if y > 0 else math.inf
+    return bootstrap(resample)
 
 
 def lookup(data, table, key):
@@ -395,11 +400,10 @@ def matched_ratio(a, b, actx, bctx, names=('A', 'B')):
     if n < MIN_RUNS:
         return med, None, None, '%s; %d runs in shared states < %d, no interval' % (
             note, n, MIN_RUNS)
-    rng = random.Random(0)
-    r = sorted(by_state([(rng.choices(x, k=len(x)), rng.choices(y, k=len(y)))
-                         for x, y in groups]) for _ in range(RESAMPLES))
-    k = int(RESAMPLES * (1 - CONFIDENCE) / 2)
-    return med, r[k], r[-k - 1], None, note
+    lo, hi = bootstrap(lambda rng: by_state([(rng.choices(x, k=len(x)),
+                                               rng.choices(y, k=len(y)))
+                                              for x, y in groups]))
+    return med, lo, hi, None, note
 
 
 def width(r):

@@ -294,8 +294,9 @@ def scattered(n):
     of twice as many, each skipping any that would be physically adjacent
     to the one before, and moved into place with mremap(); the pages not
     taken are unmapped one by one (the holes the moved ones left may
-    already hold another thread's mapping).  Never unmapped.  Shared, so that a child forked to read into them
-    reads into these pages (a private page would be copied on write)."""
+    already hold another thread's mapping).  Never unmapped.  Shared, so
+    that a child forked to read into them reads into these pages (a
+    private page would be copied on write)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.mmap.restype = libc.mremap.restype = ctypes.c_void_p
     libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
