@@ -60,9 +60,9 @@ rc=0
 # CPUs evenly: the patched kernel's in-kernel benchmarks, then each of
 # its ULPs with all of that ULP's passes (the ratios between passes are
 # taken within a boot).  The unpatched base runs the ULPs only (it has no
-# *_bench suite), in two guests, its one pass visited in half as many
-# rounds as each pass of the patched kernel (rounded up) in each boot.  It
-# boots twice (QUICK=1: once, all the rounds), so that what
+# *_bench suite), in two guests, its one pass visited in as many rounds
+# as each pass of the patched kernel, split over its boots.  It boots
+# twice (QUICK=1: once), so that what
 # differs between boots shows in the intervals of the kernel-to-kernel
 # ratios.  The wall-clock boot runs alone, after them.
 jobs_max=${WB_BENCH_JOBS:-$(nproc)}
@@ -119,10 +119,9 @@ start guest patched-kunit patched "" 1
 for u in "$@"; do
 	start guest "patched-$u" patched "$u" 0
 done
-# the base's rounds: each of its two boots half as many as a patched pass
-# has (rounded up: 2 + 2 visits against 3, since what moves between boots
-# widens the kernel-to-kernel intervals), each visit with the patched
-# passes' runs (QUICK=1: one boot of all of them)
+# the base's rounds: the first boot half of them (rounded up), the second
+# the rest, each visit with the patched passes' runs (QUICK=1: one boot of
+# all of them)
 base_rounds=$WB_BENCH_ROUNDS
 [ "$quick" = 1 ] || base_rounds=$(((WB_BENCH_ROUNDS + 1) / 2))
 for b in 1 2; do
@@ -131,6 +130,7 @@ for b in 1 2; do
 		start guest "base$b-a" base "${groups[0]}" 0 "$clock" "$base_rounds"
 	[ -n "${groups[1]}" ] &&
 		start guest "base$b-b" base "${groups[1]}" 0 "$clock" "$base_rounds"
+	base_rounds=$((WB_BENCH_ROUNDS - base_rounds))
 	[ "$quick" = 1 ] && break
 done
 while [ "$running" -gt 0 ]; do
