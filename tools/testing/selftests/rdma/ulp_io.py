@@ -32,8 +32,9 @@ fio cannot make.
                        [--warmup S] [the options above]
       R runs of O_DIRECT random reads of B bytes for S seconds by N
       processes (forked once per cell, before its runs, each making one
-      untimed read first), into a page-aligned buffer, a buffer 512 bytes into a page,
-      or B/4096 iovecs of 4 KiB each 512 bytes into its own page (gappy),
+      untimed read first), into a page-aligned buffer, a buffer 512 bytes
+      into a page, or B/4096 iovecs of 4 KiB each 512 bytes into its own
+      page (gappy),
       each reader's in pages of which no two neighbours are adjacent in
       physical memory (so that segments per I/O do not change from run to
       run; needs CAP_SYS_ADMIN to read /proc/self/pagemap), the same pages
@@ -410,23 +411,26 @@ class BenchReaders:
     def _reader(self, i, iov, go, w):
         """Reader i: one untimed read, then a run per command ("SEED
         SECONDS") on go until it is closed, each answered with its I/Os
-        (-1: a read failed or was short)."""
+        (-1: a read failed or was short).  A reader whose first read
+        failed answers that and ends: no run is asked of it."""
         import random
         import time
         args = self.args
+        blocks = args.span // args.bs
         try:
             fd = os.open(args.path, os.O_RDONLY | os.O_DIRECT)
             n = 0 if os.preadv(fd, iov, 0) == args.bs else -1
         except OSError:
             n = -1
         os.write(w, b'%d\n' % n)
+        if n < 0:
+            return
         with os.fdopen(go) as cmds:
             for line in cmds:
                 seed, seconds = line.split()
                 n = 0
                 try:
                     rnd = random.Random(int(seed) * 1000 + i)
-                    blocks = args.span // args.bs
                     end = time.monotonic() + float(seconds)
                     while time.monotonic() < end:
                         off = rnd.randrange(blocks) * args.bs
